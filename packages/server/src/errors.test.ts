@@ -4,7 +4,10 @@ import { CATALOGUE, CustomTemplateError, ServerError, isServerError } from './er
 
 const DOC = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
 const documented = new Map(
-  [...DOC.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1]!, Number(m[2])]),
+  [...DOC.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [
+    m[1]!,
+    Number(m[2]),
+  ]),
 )
 
 describe('error catalogue', () => {

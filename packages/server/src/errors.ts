@@ -5,7 +5,24 @@
 
 /** One row of the catalogue: the HTTP status a code answers with, and the area that raises it. */
 export interface CatalogueEntry {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 406 | 408 | 409 | 411 | 413 | 414 | 422 | 429 | 431 | 500 | 501 | 503
+  readonly status:
+    | 400
+    | 401
+    | 403
+    | 404
+    | 405
+    | 406
+    | 408
+    | 409
+    | 411
+    | 413
+    | 414
+    | 422
+    | 429
+    | 431
+    | 500
+    | 501
+    | 503
   readonly area: 'auth' | 'request' | 'template' | 'datafile' | 'ingest' | 'engine' | 'api'
   /** Retired codes stay here so that no code is ever reused. */
   readonly retired?: true

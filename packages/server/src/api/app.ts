@@ -1,0 +1,94 @@
+/**
+ * @module `createApp(deps)`: the Hono app. Request pipeline: request id → CORS → route (authenticate,
+ * resolve, authorize, compose, run) → one error renderer. Binds no port (see `serve.ts`).
+ */
+import { randomUUID } from 'node:crypto'
+import { Hono } from 'hono'
+import { ServerError } from '../errors.js'
+import type { AppDeps, AppEnv } from './context.js'
+import { renderError } from './on-error.js'
+import { datasourceRoutes } from './routes/datasources.js'
+import { pipeRoutes } from './routes/pipes.js'
+import { sqlRoutes } from './routes/sql.js'
+import { workspaceRoutes } from './routes/workspace.js'
+
+/** CORS headers as Tinybird sends them, plus the headers our clients read. */
+const CORS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Requested-With, X-Tb-Warning',
+  'Access-Control-Expose-Headers':
+    'X-Tb-Warning, X-Request-ID, X-Error-Code, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Max-Age': '86400',
+}
+
+/** The URL with `token` removed, for logs: a token never reaches a log line. */
+export function redactedPath(url: string): string {
+  const u = new URL(url)
+  if (u.searchParams.has('token')) u.searchParams.set('token', '[redacted]')
+  return u.pathname + u.search
+}
+
+/**
+ * Builds the HTTP app over a workspace and an engine.
+ *
+ * @example
+ * ```ts
+ * const app = createApp(deps)
+ * const res = await app.request('/v0/pipes/top_airlines.json?token=' + token)
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.use('*', async (c, next) => {
+    const requestId = randomUUID()
+    const started = performance.now()
+    c.set('requestId', requestId)
+    c.set('deps', deps)
+    c.set('config', deps.config)
+    c.set('log', deps.log.child({ requestId }))
+    c.set('principal', undefined)
+    for (const [k, v] of Object.entries(CORS)) c.header(k, v)
+    c.header('X-Request-ID', requestId)
+    const url = c.req.url
+    if (url.length > 16_384) {
+      throw new ServerError(
+        'ERR_REQUEST_URL_TOO_LONG',
+        'The URL is too long; send the parameters in a POST body',
+      )
+    }
+    await next()
+    const p = c.get('principal')
+    c.get('log').info(
+      {
+        method: c.req.method,
+        path: redactedPath(url),
+        status: c.res.status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(p ? { tokenName: p.name, tokenKind: p.kind } : {}),
+        ...(c.res.headers.get('X-Error-Code') ? { code: c.res.headers.get('X-Error-Code') } : {}),
+      },
+      'request',
+    )
+  })
+
+  app.options('*', (c) => c.body(null, 204))
+
+  pipeRoutes(app)
+  sqlRoutes(app)
+  datasourceRoutes(app)
+  workspaceRoutes(app)
+
+  app.notFound((c) =>
+    renderError(
+      new ServerError(
+        'ERR_REQUEST_NOT_FOUND',
+        `Route ${c.req.method} ${new URL(c.req.url).pathname} not found`,
+      ),
+      c,
+    ),
+  )
+  app.onError((err, c) => renderError(err, c))
+  return app
+}

@@ -1,0 +1,59 @@
+/** @module The catalog's persisted shapes (what `catalog.json` holds). Types only. */
+import type { DatasourceFile, PipeFile } from '../datafiles/index.js'
+
+/** Where a static token came from. */
+export type TokenOrigin = 'default' | 'datafile' | 'api' | 'cli'
+
+/** A static token as stored: never in clear. */
+export interface TokenEntry {
+  readonly id: string
+  readonly name: string
+  /** sha256 hex of the token value: the lookup key. */
+  readonly hash: string
+  /** The value sealed with the data dir's key (see `Sealer`), so an admin can read it back. */
+  readonly sealed: string
+  /** Scope strings in Tinybird's syntax, e.g. `PIPES:READ:top_airlines`. */
+  readonly scopes: readonly string[]
+  readonly description?: string
+  readonly origin: { readonly type: TokenOrigin; readonly resource?: string }
+  readonly createdAt: string
+}
+
+/** A data source: its datafile definition and the DDL it was created with. */
+export interface DatasourceEntry {
+  /** `t_<32 hex>`, stable across re-deploys. */
+  readonly id: string
+  readonly name: string
+  readonly def: DatasourceFile
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** A pipe: its datafile definition. */
+export interface PipeEntry {
+  /** `t_<32 hex>`, stable across re-deploys. */
+  readonly id: string
+  readonly name: string
+  readonly def: PipeFile
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** The workspace: one ClickHouse database. */
+export interface WorkspaceInfo {
+  /** UUID, the JWT `workspace_id`. */
+  readonly id: string
+  readonly name: string
+  /** ClickHouse database that holds the workspace's tables. */
+  readonly database: string
+  readonly createdAt: string
+}
+
+/** Everything `catalog.json` holds. */
+export interface CatalogState {
+  readonly version: 1
+  readonly workspace: WorkspaceInfo
+  readonly tokens: readonly TokenEntry[]
+  readonly datasources: readonly DatasourceEntry[]
+  readonly pipes: readonly PipeEntry[]
+}

@@ -1,0 +1,529 @@
+/**
+ * @module The workspace: data sources, pipes and tokens in memory, persisted through a `CatalogStore`, with
+ * their tables in one ClickHouse database. Applying a project creates what is new, evolves what changed
+ * without losing data, and refuses (unless forced) a change that would drop data.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { ServerError } from '../errors.js'
+import type { Engine } from '../engine/index.js'
+import {
+  columnsSql,
+  datasourceDdl,
+  type DatasourceFile,
+  type PipeFile,
+  type Project,
+} from '../datafiles/index.js'
+import { escapeIdentifier, escapeString } from '../template/index.js'
+import { analyzeSql } from '../sql/index.js'
+import { composePipe, type Resources } from './compose.js'
+import type { CatalogStore } from './store.js'
+import { Sealer } from './store.js'
+import type { CatalogState, DatasourceEntry, PipeEntry, TokenEntry, TokenOrigin } from './types.js'
+
+/** How static token values are made and hashed (injected by the server: auth owns the format). */
+export interface TokenCodec {
+  generate(): string
+  hash(token: string): string
+}
+
+/** Progress of a long step (fixture loads), for the CLI's progress bar. */
+export interface ApplyProgress {
+  readonly step: string
+  readonly datasource?: string
+  readonly done?: number
+  readonly total?: number
+  /** Rows written so far, when known. */
+  readonly rows?: number
+}
+
+/** Options of {@link Workspace.applyProject}. */
+export interface ApplyOptions {
+  /** Recreate data sources whose change would drop data. Default false. */
+  readonly force?: boolean
+  /** Load `fixtures/<datasource>.{sql,ndjson,csv}` into empty data sources. Default true. */
+  readonly fixtures?: boolean
+  readonly onProgress?: (p: ApplyProgress) => void
+}
+
+/** What {@link Workspace.applyProject} changed. */
+export interface ApplyReport {
+  readonly created: string[]
+  readonly altered: string[]
+  readonly recreated: string[]
+  readonly unchanged: string[]
+  readonly pipes: string[]
+  readonly tokens: string[]
+  readonly fixtures: { datasource: string; rows: number }[]
+  readonly warnings: string[]
+}
+
+const nowIso = (): string => new Date().toISOString()
+const newId = (): string => `t_${randomBytes(16).toString('hex')}`
+const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** Quarantine columns after the data source's own (all `Nullable(String)`). */
+const QUARANTINE_EXTRA = [
+  '`c__error_column` Array(String)',
+  '`c__error` Array(String)',
+  '`c__import_id` Nullable(String)',
+  '`insertion_date` DateTime DEFAULT now()',
+]
+
+/**
+ * The workspace: the single owner of catalog state in this process. Reads are synchronous lookups over
+ * in-memory maps; writes go through {@link Workspace.save}.
+ */
+export class Workspace implements Resources {
+  private state: CatalogState
+  private byHash = new Map<string, TokenEntry>()
+  private dsByName = new Map<string, DatasourceEntry>()
+  private pipesByKey = new Map<string, PipeEntry>()
+
+  private readonly store: CatalogStore
+  private readonly sealer: Sealer
+  private readonly engine: Engine
+  private readonly codec: TokenCodec
+
+  private constructor(
+    state: CatalogState,
+    store: CatalogStore,
+    sealer: Sealer,
+    engine: Engine,
+    codec: TokenCodec,
+  ) {
+    this.store = store
+    this.sealer = sealer
+    this.engine = engine
+    this.codec = codec
+    this.state = state
+    this.reindex()
+  }
+
+  /**
+   * Opens the workspace in `dataDir`, creating it (UUID, database, admin token) on the first start.
+   *
+   * Shape: `{ workspace, firstStart }`; `firstStart` is true when the admin token was just created (the CLI
+   * prints it once).
+   */
+  static async open(opts: {
+    dataDir: string
+    store: CatalogStore
+    engine: Engine
+    codec: TokenCodec
+    name?: string
+  }): Promise<{ workspace: Workspace; firstStart: boolean }> {
+    const sealer = await Sealer.open(opts.dataDir)
+    let state = await opts.store.load()
+    let firstStart = false
+    if (state === undefined) {
+      firstStart = true
+      const id = randomUUID()
+      const admin = opts.codec.generate()
+      state = {
+        version: 1,
+        workspace: {
+          id,
+          name: opts.name ?? 'dunlin',
+          database: `dunlin_${id.replaceAll('-', '').slice(0, 16)}`,
+          createdAt: nowIso(),
+        },
+        tokens: [
+          {
+            id: randomUUID(),
+            name: 'Workspace admin token',
+            hash: opts.codec.hash(admin),
+            sealed: sealer.seal(admin),
+            scopes: ['ADMIN'],
+            origin: { type: 'default' },
+            createdAt: nowIso(),
+          },
+        ],
+        datasources: [],
+        pipes: [],
+      }
+      await opts.store.save(state)
+    }
+    await opts.engine.command(
+      `CREATE DATABASE IF NOT EXISTS ${escapeIdentifier(state.workspace.database)}`,
+    )
+    return {
+      workspace: new Workspace(state, opts.store, sealer, opts.engine, opts.codec),
+      firstStart,
+    }
+  }
+
+  private reindex(): void {
+    this.byHash = new Map(this.state.tokens.map((t) => [t.hash, t]))
+    this.dsByName = new Map(this.state.datasources.map((d) => [d.name, d]))
+    this.pipesByKey = new Map()
+    for (const p of this.state.pipes) {
+      this.pipesByKey.set(p.name, p)
+      this.pipesByKey.set(p.id, p)
+    }
+  }
+
+  private async commit(next: CatalogState): Promise<void> {
+    await this.store.save(next)
+    this.state = next
+    this.reindex()
+  }
+
+  get info(): CatalogState['workspace'] {
+    return this.state.workspace
+  }
+  get database(): string {
+    return this.state.workspace.database
+  }
+  get datasources(): readonly DatasourceEntry[] {
+    return this.state.datasources
+  }
+  get pipes(): readonly PipeEntry[] {
+    return this.state.pipes
+  }
+  get tokens(): readonly TokenEntry[] {
+    return this.state.tokens
+  }
+
+  /** A data source by name or id; `<ds>_quarantine` resolves to a synthetic entry for the quarantine table. */
+  datasource(nameOrId: string): DatasourceEntry | undefined {
+    const direct =
+      this.dsByName.get(nameOrId) ?? this.state.datasources.find((d) => d.id === nameOrId)
+    if (direct !== undefined) return direct
+    if (nameOrId.endsWith('_quarantine')) {
+      const base = this.datasource(nameOrId.slice(0, -'_quarantine'.length))
+      if (base !== undefined && !base.name.endsWith('_quarantine')) {
+        return { ...base, id: `${base.id}_quarantine`, name: `${base.name}_quarantine` }
+      }
+    }
+    return undefined
+  }
+
+  /** A pipe by name or `t_…` id. */
+  pipe(nameOrId: string): PipeEntry | undefined {
+    return this.pipesByKey.get(nameOrId)
+  }
+
+  /** The static token whose sha256 is `hash`. The caller confirms with a constant-time compare. */
+  tokenByHash(hash: string): TokenEntry | undefined {
+    return this.byHash.get(hash)
+  }
+
+  /** A token's value in clear (for admins, the local `/tokens` route and JWT signing). */
+  tokenValue(t: TokenEntry): string {
+    return this.sealer.unseal(t.sealed)
+  }
+
+  /** The workspace admin token in clear: Tinybird's JWT HS256 signing key. */
+  adminToken(): string {
+    const t = this.state.tokens.find(
+      (x) => x.origin.type === 'default' && x.scopes.includes('ADMIN'),
+    )
+    if (t === undefined)
+      throw new ServerError('ERR_AUTH_NOT_CONFIGURED', 'The workspace has no admin token')
+    return this.tokenValue(t)
+  }
+
+  /**
+   * Creates a token, or adds `scopes` to the token of that name when `merge` is set (datafile `TOKEN` lines
+   * accumulate across files and keep their value across re-deploys).
+   */
+  async upsertToken(
+    name: string,
+    scopes: readonly string[],
+    origin: TokenOrigin,
+    opts: { merge?: boolean; description?: string } = {},
+  ): Promise<{ entry: TokenEntry; value: string; created: boolean }> {
+    const existing = this.state.tokens.find((t) => t.name === name)
+    if (existing !== undefined) {
+      const nextScopes = opts.merge ? [...new Set([...existing.scopes, ...scopes])] : [...scopes]
+      const entry: TokenEntry = {
+        ...existing,
+        scopes: nextScopes,
+        ...(opts.description !== undefined ? { description: opts.description } : {}),
+      }
+      await this.commit({
+        ...this.state,
+        tokens: this.state.tokens.map((t) => (t === existing ? entry : t)),
+      })
+      return { entry, value: this.tokenValue(entry), created: false }
+    }
+    const value = this.codec.generate()
+    const entry: TokenEntry = {
+      id: randomUUID(),
+      name,
+      hash: this.codec.hash(value),
+      sealed: this.sealer.seal(value),
+      scopes: [...scopes],
+      origin: { type: origin },
+      ...(opts.description !== undefined ? { description: opts.description } : {}),
+      createdAt: nowIso(),
+    }
+    await this.commit({ ...this.state, tokens: [...this.state.tokens, entry] })
+    return { entry, value, created: true }
+  }
+
+  /**
+   * Applies a project: data sources (tables and quarantine tables), fixtures into empty data sources, pipes
+   * (validated by composing them in test mode), materialized views, and datafile tokens, in dependency order.
+   *
+   * @throws {ServerError} `ERR_DATAFILE_CONFLICT` (409) when a data source change would drop data and
+   *   `force` is not set; `ERR_DATAFILE_INVALID` (400) for pipes reading unknown resources or in a cycle.
+   */
+  async applyProject(project: Project, opts: ApplyOptions = {}): Promise<ApplyReport> {
+    const report: ApplyReport = {
+      created: [],
+      altered: [],
+      recreated: [],
+      unchanged: [],
+      pipes: [],
+      tokens: [],
+      fixtures: [],
+      warnings: [],
+    }
+    const progress = opts.onProgress ?? (() => undefined)
+    const db = escapeIdentifier(this.database)
+    const nextDs: DatasourceEntry[] = []
+    const known = new Map(this.state.datasources.map((d) => [d.name, d]))
+
+    // 1. Data sources.
+    for (const def of project.datasources) {
+      const prev = known.get(def.name)
+      const at = nowIso()
+      const entry: DatasourceEntry = prev
+        ? { ...prev, def, updatedAt: at }
+        : { id: newId(), name: def.name, def, createdAt: at, updatedAt: at }
+      const table = `${db}.${escapeIdentifier(def.name)}`
+      const exists = await this.tableExists(def.name)
+      if (!exists) {
+        await this.engine.command(datasourceDdl(def, this.database))
+        report.created.push(def.name)
+      } else if (prev !== undefined && sameDdl(prev.def, def, this.database)) {
+        report.unchanged.push(def.name)
+      } else {
+        const added = prev ? additiveColumns(prev.def, def) : undefined
+        if (added !== undefined) {
+          for (const c of added) {
+            await this.engine.command(
+              `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${columnsSql([c])}`,
+            )
+          }
+          report.altered.push(def.name)
+        } else {
+          const rows = await this.countRows(def.name)
+          if (rows > 0 && opts.force !== true) {
+            throw new ServerError(
+              'ERR_DATAFILE_CONFLICT',
+              `Data source '${def.name}' changed in a way that needs its table recreated (columns removed or retyped, or engine/keys changed), which would drop its ${rows} rows. Re-run with --force to drop and recreate it, or add columns instead of changing them`,
+              { details: { datasource: def.name, rows } },
+            )
+          }
+          await this.engine.command(`DROP TABLE IF EXISTS ${table} SYNC`)
+          await this.engine.command(datasourceDdl(def, this.database))
+          report.recreated.push(def.name)
+        }
+      }
+      await this.ensureQuarantine(def)
+      nextDs.push(entry)
+    }
+    for (const d of this.state.datasources) {
+      if (!project.datasources.some((x) => x.name === d.name)) {
+        nextDs.push(d)
+        report.warnings.push(
+          `Data source '${d.name}' is no longer in the project; its table and data are kept`,
+        )
+      }
+    }
+
+    // 2. Pipes: ids stay stable by name.
+    const prevPipes = new Map(this.state.pipes.map((p) => [p.name, p]))
+    const nextPipes: PipeEntry[] = project.pipes.map((def: PipeFile) => {
+      const prev = prevPipes.get(def.name)
+      const at = nowIso()
+      return prev
+        ? { ...prev, def, updatedAt: at }
+        : { id: newId(), name: def.name, def, createdAt: at, updatedAt: at }
+    })
+    for (const p of this.state.pipes)
+      if (!nextPipes.some((x) => x.name === p.name))
+        report.warnings.push(`Pipe '${p.name}' was removed`)
+    const clash = nextPipes.find((p) => nextDs.some((d) => d.name === p.name))
+    if (clash) {
+      throw new ServerError(
+        'ERR_DATAFILE_INVALID',
+        `'${clash.name}' is both a data source and a pipe; names must be unique`,
+        { details: { resource: clash.name } },
+      )
+    }
+    const staged = this.view(nextDs, nextPipes)
+    for (const p of nextPipes) {
+      // Composing every node in test mode proves each name resolves and every template parses.
+      for (const n of p.def.nodes) composePipe(staged, p, {}, { testMode: true, nodeName: n.name })
+      report.pipes.push(p.name)
+    }
+
+    await this.commit({ ...this.state, datasources: nextDs, pipes: nextPipes })
+
+    // 3. Fixtures into empty data sources (after the commit: a failed load leaves a consistent catalog).
+    if (opts.fixtures !== false) {
+      for (const def of project.datasources) {
+        const rows = await this.loadFixture(project.root, def, progress)
+        if (rows !== undefined) report.fixtures.push({ datasource: def.name, rows })
+      }
+    }
+
+    // 4. Materialized views, after fixtures so they do not double-count what `populate` would add.
+    for (const p of nextPipes) await this.ensureMaterializedViews(p)
+
+    // 5. Datafile tokens.
+    const grants = new Map<string, string[]>()
+    const grant = (name: string, scope: string): void => {
+      grants.set(name, [...(grants.get(name) ?? []), scope])
+    }
+    for (const d of project.datasources)
+      for (const t of d.tokens) grant(t.name, `DATASOURCES:${t.permission}:${d.name}`)
+    for (const p of project.pipes) for (const t of p.tokens) grant(t.name, `PIPES:READ:${p.name}`)
+    for (const [name, scopes] of grants) {
+      await this.upsertToken(name, scopes, 'datafile', { merge: true })
+      report.tokens.push(name)
+    }
+    return report
+  }
+
+  private view(datasources: readonly DatasourceEntry[], pipes: readonly PipeEntry[]): Resources {
+    const ds = new Map(datasources.map((d) => [d.name, d]))
+    const ps = new Map<string, PipeEntry>()
+    for (const p of pipes) {
+      ps.set(p.name, p)
+      ps.set(p.id, p)
+    }
+    return {
+      database: this.database,
+      datasource: (n) =>
+        ds.get(n) ?? (n.endsWith('_quarantine') ? ds.get(n.slice(0, -11)) : undefined),
+      pipe: (n) => ps.get(n),
+    }
+  }
+
+  private async tableExists(name: string): Promise<boolean> {
+    const r = await this.engine.query(
+      `SELECT count() AS n FROM system.tables WHERE database = ${escapeString(this.database)} AND name = ${escapeString(name)}`,
+      { format: 'JSONEachRow' },
+    )
+    return (JSON.parse(r.text()) as { n: number }).n > 0
+  }
+
+  /** Rows in a workspace table. */
+  async countRows(name: string): Promise<number> {
+    const r = await this.engine.query(
+      `SELECT count() AS n FROM ${escapeIdentifier(this.database)}.${escapeIdentifier(name)}`,
+      { format: 'JSONEachRow' },
+    )
+    return Number((JSON.parse(r.text()) as { n: number | string }).n)
+  }
+
+  private async ensureQuarantine(def: DatasourceFile): Promise<void> {
+    const cols = def.columns.map((c) => `${escapeIdentifier(c.name)} Nullable(String)`)
+    await this.engine.command(
+      `CREATE TABLE IF NOT EXISTS ${escapeIdentifier(this.database)}.${escapeIdentifier(`${def.name}_quarantine`)} (${[...cols, ...QUARANTINE_EXTRA].join(', ')}) ENGINE = MergeTree ORDER BY insertion_date`,
+    )
+  }
+
+  private async loadFixture(
+    root: string,
+    def: DatasourceFile,
+    progress: (p: ApplyProgress) => void,
+  ): Promise<number | undefined> {
+    const base = join(root, 'fixtures', def.name)
+    const file = ['.sql', '.ndjson', '.csv'].map((ext) => base + ext).find((f) => existsSync(f))
+    if (file === undefined) return undefined
+    if ((await this.countRows(def.name)) > 0) return undefined
+    const table = `${escapeIdentifier(this.database)}.${escapeIdentifier(def.name)}`
+    progress({ step: 'fixture', datasource: def.name, done: 0, total: 1 })
+    if (file.endsWith('.sql')) {
+      const text = (await readFile(file, 'utf8')).trim().replace(/;\s*$/, '')
+      // Relative file('…') paths are relative to the fixture file.
+      const sql = text.replace(
+        /\bfile\(\s*'((?:\.\.?\/)[^']*)'/g,
+        (_m, p: string) => `file(${escapeString(resolve(dirname(file), p))}`,
+      )
+      if (!SAFE_NAME.test(def.name) || analyzeSql(sql).statements !== 1) {
+        throw new ServerError(
+          'ERR_DATAFILE_INVALID',
+          `Fixture ${file} must hold one SELECT statement`,
+          { details: { file } },
+        )
+      }
+      await this.engine.command(`INSERT INTO ${table} ${sql}`, { timeoutMs: 1_800_000 })
+    } else {
+      const body = await readFile(file)
+      // chdb's raw insert takes a plain `db.table` (both names are validated identifiers).
+      await this.engine.insert(
+        `${this.database}.${def.name}`,
+        body,
+        file.endsWith('.csv') ? 'CSVWithNames' : 'JSONEachRow',
+        {
+          settings: { input_format_skip_unknown_fields: 1, date_time_input_format: 'best_effort' },
+        },
+      )
+    }
+    const rows = await this.countRows(def.name)
+    progress({ step: 'fixture', datasource: def.name, done: 1, total: 1, rows })
+    return rows
+  }
+
+  private async ensureMaterializedViews(p: PipeEntry): Promise<void> {
+    for (const node of p.def.nodes) {
+      if (node.type !== 'materialized' || node.datasource === undefined) continue
+      const target = this.datasource(node.datasource)
+      if (target === undefined) {
+        throw new ServerError(
+          'ERR_DATAFILE_INVALID',
+          `Materialized node '${node.name}' of pipe '${p.name}' writes to unknown data source '${node.datasource}'`,
+          {
+            details: { pipe: p.name, node: node.name, datasource: node.datasource },
+          },
+        )
+      }
+      const { sql } = composePipe(this, p, {}, { nodeName: node.name })
+      const view = `${escapeIdentifier(this.database)}.${escapeIdentifier(`${p.name}__${node.name}__mv`)}`
+      await this.engine.command(`DROP VIEW IF EXISTS ${view} SYNC`)
+      await this.engine.command(
+        `CREATE MATERIALIZED VIEW ${view} TO ${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)} AS ${sql}`,
+      )
+    }
+  }
+
+  /** A stable fingerprint of the catalog, for ETags and change detection. */
+  fingerprint(): string {
+    return createHash('sha256').update(JSON.stringify(this.state)).digest('hex').slice(0, 16)
+  }
+}
+
+function sameDdl(a: DatasourceFile, b: DatasourceFile, db: string): boolean {
+  return datasourceDdl(a, db) === datasourceDdl(b, db)
+}
+
+/** The columns `next` adds when it only appends columns and keeps everything else; undefined otherwise. */
+function additiveColumns(
+  prev: DatasourceFile,
+  next: DatasourceFile,
+): DatasourceFile['columns'] | undefined {
+  if (JSON.stringify(prev.engine) !== JSON.stringify(next.engine)) return undefined
+  const sig = (c: DatasourceFile['columns'][number]): string =>
+    `${c.name}|${c.type}|${c.defaultExpr ?? ''}|${c.codec ?? ''}`
+  const prevSigs = prev.columns.map(sig)
+  const nextByName = new Map(next.columns.map((c) => [c.name, c]))
+  for (const c of prev.columns) {
+    const n = nextByName.get(c.name)
+    if (n === undefined || sig(n) !== sig(c)) return undefined
+  }
+  const added = next.columns.filter(
+    (c) => !prevSigs.includes(sig(c)) && !prev.columns.some((p) => p.name === c.name),
+  )
+  return added.length > 0 || JSON.stringify(prev.indexes) === JSON.stringify(next.indexes)
+    ? added
+    : undefined
+}

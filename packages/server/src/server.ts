@@ -1,0 +1,166 @@
+/**
+ * @module `createServer()`: the whole server wired together: engine, workspace, project, HTTP app and port.
+ * Used by the CLI and by integration tests.
+ */
+import { join, resolve } from 'node:path'
+import { pino, type Logger } from 'pino'
+import { generateStaticToken, hashToken, JwtCache, systemClock, type Clock } from './auth/index.js'
+import {
+  FileCatalogStore,
+  Workspace,
+  type ApplyProgress,
+  type ApplyReport,
+} from './catalog/index.js'
+import { readProject } from './datafiles/index.js'
+import { openChdbEngine, type Engine } from './engine/index.js'
+import { ServerError } from './errors.js'
+import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
+import type { Hono } from 'hono'
+import type { AppEnv } from './api/index.js'
+
+/** Options of {@link createServer}. */
+export interface CreateServerOptions {
+  /** Data directory (engine files and `catalog.json`). Default `./.dunlin`. */
+  dataDir?: string
+  /** Project folder with `.datasource`/`.pipe` files to apply at start. */
+  project?: string
+  /** Port; 0 picks a free one; undefined does not listen (use `app.request`). Default undefined. */
+  port?: number
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string
+  /** Recreate data sources whose change would drop data. Default false. */
+  force?: boolean
+  /** Load project fixtures into empty data sources. Default true. */
+  fixtures?: boolean
+  config?: Partial<Omit<ServerConfig, 'auth' | 'limits'>> & {
+    auth?: Partial<ServerConfig['auth']>
+    limits?: Partial<ServerConfig['limits']>
+  }
+  logger?: Logger
+  clock?: Clock
+  onProgress?: (p: ApplyProgress) => void
+}
+
+/** A running server. */
+export interface DunlinServer {
+  readonly app: Hono<AppEnv>
+  readonly workspace: Workspace
+  readonly engine: Engine
+  /** `http://host:port`, when listening. */
+  readonly url: string | undefined
+  readonly port: number | undefined
+  /** True when this start created the workspace (and its admin token). */
+  readonly firstStart: boolean
+  /** What applying the project did, when a project was given. */
+  readonly report: ApplyReport | undefined
+  readonly config: ServerConfig
+  /** Re-reads the project and applies it (the `dev` command's watch loop). */
+  reload(opts?: { force?: boolean }): Promise<ApplyReport>
+  /** Stops listening, waits for requests, closes the engine. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Reads and validates a project folder. @throws {ServerError} `ERR_DATAFILE_SYNTAX` with every diagnostic in `details`. */
+export async function loadProject(
+  dir: string,
+): Promise<Awaited<ReturnType<typeof readProject>>['project']> {
+  const { project, diagnostics } = await readProject(resolve(dir))
+  const first = diagnostics[0]
+  if (first !== undefined) {
+    throw new ServerError(
+      'ERR_DATAFILE_SYNTAX',
+      `${first.file}:${first.line}:${first.column}: ${first.message}${diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : ''}`,
+      {
+        details: { diagnostics },
+      },
+    )
+  }
+  return project
+}
+
+/**
+ * Starts Dunlin: opens the embedded engine in `dataDir`, opens (or creates) the workspace, applies the
+ * project, and listens when `port` is given.
+ *
+ * @throws {ServerError} `ERR_DATAFILE_*` when the project does not apply; `ERR_INTERNAL` when the engine
+ *   cannot open the data dir.
+ */
+export async function createServer(opts: CreateServerOptions = {}): Promise<DunlinServer> {
+  const dataDir = resolve(opts.dataDir ?? '.dunlin')
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    ...opts.config,
+    auth: { ...DEFAULT_CONFIG.auth, ...opts.config?.auth },
+    limits: { ...DEFAULT_CONFIG.limits, ...opts.config?.limits },
+  }
+  const log = opts.logger ?? pino({ level: process.env['DUNLIN_LOG_LEVEL'] ?? 'info' })
+  const clock = opts.clock ?? systemClock
+  const engine = await openChdbEngine({ dataDir: join(dataDir, 'engine') })
+  let closed = false
+  try {
+    const { workspace, firstStart } = await Workspace.open({
+      dataDir,
+      store: new FileCatalogStore(dataDir),
+      engine,
+      codec: { generate: generateStaticToken, hash: hashToken },
+    })
+    const apply = async (force: boolean): Promise<ApplyReport | undefined> => {
+      if (opts.project === undefined) return undefined
+      const project = await loadProject(opts.project)
+      return workspace.applyProject(project, {
+        force,
+        fixtures: opts.fixtures ?? true,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      })
+    }
+    const report = await apply(opts.force ?? false)
+    const host = opts.host ?? '127.0.0.1'
+    const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
+    let publicUrl = `http://${publicHost}:${opts.port ?? 7181}`
+    const deps = {
+      workspace,
+      engine,
+      config,
+      log,
+      clock,
+      jwtCache: new JwtCache({ maxEntries: 10_000 }),
+      get publicUrl() {
+        return publicUrl
+      },
+    }
+    const app = createApp(deps)
+    const listening =
+      opts.port === undefined ? undefined : await listen(app, { port: opts.port, host })
+    if (listening) publicUrl = `http://${publicHost}:${listening.port}`
+    return {
+      app,
+      workspace,
+      engine,
+      url: listening ? publicUrl : undefined,
+      port: listening?.port,
+      firstStart,
+      report,
+      config,
+      reload: async (r = {}) =>
+        (await apply(r.force ?? false)) ?? {
+          created: [],
+          altered: [],
+          recreated: [],
+          unchanged: [],
+          pipes: [],
+          tokens: [],
+          fixtures: [],
+          warnings: [],
+        },
+      close: async () => {
+        if (closed) return
+        closed = true
+        await listening?.close()
+        await engine.close()
+      },
+    }
+  } catch (e) {
+    await engine.close()
+    throw e
+  }
+}
