@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { FIXTURES } from '../helpers/server.js'
 
 // The built CLI (`npm test` runs `tsc -b` first, which emits packages/server/dist).
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../../bin/dunlin.js', import.meta.url))
 
 const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 })
