@@ -3,7 +3,8 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.dunlin/**', 'bench/results/**', 'eslint.config.js'] },
+  // Tiny config and launcher files outside every tsconfig are not type-linted.
+  { ignores: ['**/dist/**', '**/node_modules/**', '.dunlin/**', 'bench/results/**', 'bench/.data/**', 'eslint.config.js', 'vitest.config.ts', 'packages/*/bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,
@@ -17,6 +18,18 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
       'no-restricted-imports': ['error', { paths: [{ name: 'chdb', message: 'Only engine/chdb.ts may import chdb.' }] }],
+    },
+  },
+  {
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'chdb', message: 'Only engine/chdb.ts may import chdb.' }],
+          patterns: [{ group: ['node:*'], message: '@dunlin/client uses Web APIs only (browser, Node, edge).' }],
+        },
+      ],
     },
   },
   {

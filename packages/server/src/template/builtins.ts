@@ -1,7 +1,7 @@
 /**
- * @module The few Python builtins templates may call: `len str int float range enumerate sum min max abs list sorted`
- * (`bool` is Tinybird's `Boolean` type helper), and the iteration protocol they share. Every element produced counts against the render's loop budget.
- * Pure; imports only siblings.
+ * @module The few Python builtins templates may call (`len str int float range enumerate sum min max abs list
+ * sorted`; `bool` is Tinybird's `Boolean` type helper) and the iteration protocol they share. Every element
+ * produced counts against the render's loop budget. Pure; imports only siblings.
  */
 import { bind, type EvalContext } from './call-args.js'
 import { binaryOp } from './operators.js'

@@ -14,7 +14,7 @@ export interface EvalContext {
   cacheTtlSeconds: number | undefined
   /** Charge `n` loop iterations against the render's budget. @throws when the budget is exhausted. */
   tick(n?: number): void
-  /** The parameter names to list in a "Required parameter is not defined" message, `label` first. */
+  /** The parameter names to list in a "Required parameter is not defined" message (always including `label`). */
   missingParams(label: string): string[]
 }
 

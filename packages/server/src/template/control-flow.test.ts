@@ -1,3 +1,4 @@
+/** @module Tests of if/for/set/while/break/continue and of the resource limits. */
 import { describe, expect, it } from 'vitest'
 import { renderTemplate, type TemplateArgs } from './index.js'
 

@@ -1,3 +1,4 @@
+/** @module Tests of day_diff and the date_diff_in_* helpers, and of the datetime.ts parsers. */
 import { describe, expect, it } from 'vitest'
 import { parseIsoDate, parseIsoDateTime, strptime } from './datetime.js'
 import { renderTemplate, type TemplateArgs } from './index.js'

@@ -16,6 +16,7 @@ import { renderValue } from './render-value.js'
 import {
   MESSAGE_PREFIX,
   paramMissingError,
+  paramTypeError,
   syntaxError,
   type LineIndex,
 } from './template-errors.js'
@@ -93,6 +94,7 @@ export class Evaluator implements EvalContext {
     return this.#out.join('')
   }
 
+  /** Charge `n` iterations against {@link MAX_LOOP_ITERATIONS}. @throws {ServerError} `ERR_TEMPLATE_SYNTAX` (400) beyond it. */
   tick(n = 1): void {
     this.#iterations += n
     if (this.#iterations > MAX_LOOP_ITERATIONS) {
@@ -102,12 +104,17 @@ export class Evaluator implements EvalContext {
     }
   }
 
+  /** Mandatory parameters (see `Analysis.mandatory`) that were not sent, always including `label`. */
   missingParams(label: string): string[] {
-    const { analysis, args } = this.#opts
-    const absent = (name: string): boolean =>
-      (args[name] ?? null) === null && !this.#locals.has(name)
-    const names = analysis.mandatory.filter(absent)
+    const absent = (name: string): boolean => this.#arg(name) === null && !this.#locals.has(name)
+    const names = this.#opts.analysis.mandatory.filter(absent)
     return names.includes(label) ? names : [label, ...names.filter((n) => n !== label)]
+  }
+
+  /** The request value of `name` (own properties only), `null` when absent. */
+  #arg(name: string): TemplateValue {
+    const { args } = this.#opts
+    return Object.hasOwn(args, name) ? (args[name] ?? null) : null
   }
 
   #error(message: string, at = this.#at): ServerError {
@@ -250,7 +257,7 @@ export class Evaluator implements EvalContext {
 
   #isMissing(name: string): boolean {
     if (this.#locals.has(name) || HELPERS.has(name) || TYPED_HELPERS.has(name)) return false
-    if ((this.#opts.args[name] ?? null) !== null) return false
+    if (this.#arg(name) !== null) return false
     return !Object.hasOwn(BUILTINS, name)
   }
 
@@ -269,18 +276,13 @@ export class Evaluator implements EvalContext {
 
   #param(name: string): PyValue | undefined {
     if (this.#argCache.has(name)) return this.#argCache.get(name)
-    const raw = this.#opts.args[name]
-    if (raw === undefined || raw === null) return undefined
+    const raw = this.#arg(name)
+    if (raw === null) return undefined
     let v: PyValue
     try {
       v = fromJsonValue(raw)
     } catch (e) {
-      if (e instanceof PyError)
-        throw new ServerError(
-          'ERR_TEMPLATE_PARAM_TYPE',
-          `${MESSAGE_PREFIX}Error validating parameter '${name}'`,
-          { details: { param: name, expected: 'JSON value' } },
-        )
+      if (e instanceof PyError) throw paramTypeError(name, 'JSON value')
       throw e
     }
     const arrayType = this.#opts.analysis.arrayTypes.get(name)
@@ -391,7 +393,7 @@ export class Evaluator implements EvalContext {
       if (this.#locals.has(name)) fn = local ?? null
       else {
         fn = this.#helper(name) ?? null
-        if (fn === null && (this.#opts.args[name] ?? null) !== null) fn = this.#lookup(name)
+        if (fn === null && this.#arg(name) !== null) fn = this.#lookup(name)
         if (fn === null) throw new PyError(`'${name}' is not a valid function`)
       }
     } else fn = this.#eval(e.func)

@@ -1,3 +1,4 @@
+/** @module Tests of the Python expression subset: printing, operators, indexing, methods and builtins. */
 import { describe, expect, it } from 'vitest'
 import { renderTemplate, type TemplateArgs } from './index.js'
 
@@ -367,5 +368,20 @@ describe('builtins', () => {
   it('a parameter shadows a builtin name but not a helper name', () => {
     expect(out('len', { len: 'x' })).toBe("'x'")
     expect(out('defined(a)', { defined: 'x', a: '1' })).toBe('1')
+  })
+})
+
+describe('parameter objects', () => {
+  it('inherited Object properties are not parameters', () => {
+    expect(
+      renderTemplate(
+        '%\n{% if defined(toString) or defined(constructor) %}x{% else %}ok{% end %}',
+        {},
+      ).sql,
+    ).toBe('ok')
+    expect(thrown(() => out('constructor'))).toMatchObject({ code: 'ERR_TEMPLATE_PARAM_MISSING' })
+  })
+  it('__proto__ is just a name', () => {
+    expect(out('__proto__', JSON.parse('{"__proto__": "p"}') as TemplateArgs)).toBe("'p'")
   })
 })

@@ -1,3 +1,4 @@
+/** @module Tests of the non-typed helpers, starting with the TSDoc examples of helpers.ts and typed-helpers.ts. */
 import { describe, expect, it } from 'vitest'
 import { CustomTemplateError } from '../errors.js'
 import { renderTemplate, type TemplateArgs } from './index.js'
@@ -282,5 +283,15 @@ describe('settings, cache and no-op helpers', () => {
   })
   it("tb_secret('x', '') returns the empty default", () => {
     expect(sql("{{tb_secret('test', '')}}")).toBe("''")
+  })
+})
+
+describe('custom_error() bodies', () => {
+  it('keeps a __proto__ key as data', () => {
+    const e = thrown(() =>
+      sql('{{ custom_error(JSON(p)) }}', { p: '{"__proto__": {"x": 1}, "a": 2}' }),
+    ) as CustomTemplateError
+    expect(Object.keys(e.body as object)).toEqual(['__proto__', 'a'])
+    expect(JSON.stringify(e.body)).toBe('{"__proto__":{"x":1},"a":2}')
   })
 })

@@ -15,6 +15,7 @@ import type { Helper } from './typed-helpers.js'
 import {
   asNumber,
   asText,
+  firstOfList,
   Placeholder,
   PyError,
   PyList,
@@ -36,10 +37,6 @@ function quoteColumn(name: string): string {
     .split('.')
     .map((part) => escapeIdentifier(part))
     .join('.')
-}
-
-function firstOfList(v: PyValue): PyValue {
-  return v instanceof PyList ? (v.items[0] ?? null) : v
 }
 
 function missingDefault(fname: string, label: string): ServerError {

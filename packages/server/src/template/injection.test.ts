@@ -1,3 +1,4 @@
+/** @module Injection suite: every way a request value reaches the SQL either round-trips through a test-only ClickHouse literal decoder or is rejected with a stable code; fast-check properties on escapeString(). */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { escapeIdentifier, escapeString, renderTemplate } from './index.js'

@@ -32,6 +32,7 @@ import {
   asSequence,
   asText,
   dictKey,
+  firstOfList,
   floatRepr,
   fromJsonValue,
   Placeholder,
@@ -90,6 +91,9 @@ describe('values.ts', () => {
     [dictKey(2.0), 2n],
     [dictKey('k'), 'k'],
     [toJson(new PyList([1n, 'a'])), [1, 'a']],
+    [firstOfList(new PyList(['a', 'b'])), 'a'],
+    [firstOfList(new PyList([])), null],
+    [firstOfList('a'), 'a'],
   ])('example %#', (actual, expected) => {
     expect(actual).toEqual(expected)
   })

@@ -1,3 +1,4 @@
+/** @module Tests of templateParams(), usedParams and reserved parameter names. */
 import { describe, expect, it } from 'vitest'
 import { renderTemplate, templateParams, type TemplateParam } from './index.js'
 

@@ -1,3 +1,4 @@
+/** @module Tests of the % mark, chunking and every syntax error (stable code, 1-based position). */
 import { describe, expect, it } from 'vitest'
 import { isTemplated, renderTemplate } from './index.js'
 
@@ -201,5 +202,11 @@ describe('syntax errors carry a stable code and a 1-based position', () => {
     const src = `%\n{{ ${'('.repeat(200)}1${')'.repeat(200)} }}`
     expect(thrown(() => renderTemplate(src, {}))).toMatchObject({ code: 'ERR_TEMPLATE_SYNTAX' })
     expect(sql(`%\n{{ ${'('.repeat(40)}1${')'.repeat(40)} }}`)).toBe('1')
+  })
+})
+
+describe('Tornado leniencies', () => {
+  it('text after end is ignored, as in Tornado', () => {
+    expect(sql('%\n{% if 1 %}a{% end if %}{% for i in [1] %}b{% end # for %}')).toBe('ab')
   })
 })

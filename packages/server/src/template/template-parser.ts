@@ -105,7 +105,7 @@ export function parseTemplate(source: string, from: number, lines: LineIndex): T
         break
       }
       case 'end': {
-        if (!bare) fail("'end' takes no expression", chunk.start)
+        // Like Tornado, text after `end` (`{% end if %}`) is ignored.
         const top = stack.pop()
         if (top === undefined) return fail('Extra {% end %} block', chunk.start)
         if (top.kind === 'if')

@@ -1,3 +1,4 @@
+/** @module Tests of Tinybird test mode (placeholders, no-op errors). */
 import { describe, expect, it } from 'vitest'
 import { renderTemplate, type TemplateArgs } from './index.js'
 

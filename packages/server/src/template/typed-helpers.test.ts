@@ -1,3 +1,4 @@
+/** @module Tests of the typed helpers (String, Int*, Float*, Date*, Boolean, Array, JSON) and missing-parameter errors. */
 import { describe, expect, it } from 'vitest'
 import { renderTemplate, type TemplateArgs } from './index.js'
 

@@ -1,7 +1,7 @@
 /**
  * @module The typed parameter helpers: `String`, `Int8`…`Int256`, `UInt8`…`UInt256`, `Int`/`Integer`, `Float32`,
  * `Float64`, `Date`, `DateTime`, `DateTime64`, `Boolean`/`bool`, `Array` and `JSON`. Each validates a request value
- * and returns a runtime value whose rendering is always safe SQL. Pure; imports only siblings .
+ * and returns a runtime value whose rendering is always safe SQL. Pure; imports only siblings.
  *
  * Rendering decisions (printed by `{{ … }}`):
  * - integers render as bare, range-checked literals (`5`, `(-5)` when negative), for every width including
@@ -18,6 +18,7 @@ import { renderValue } from './render-value.js'
 import { paramMissingError, paramTypeError } from './template-errors.js'
 import {
   asText,
+  firstOfList,
   fromJsonValue,
   Placeholder,
   PyError,
@@ -199,11 +200,6 @@ const ARRAY_PARAMS = [
   'example',
   'format',
 ]
-
-/** A list parameter used where one value is expected (a repeated GET key) gives its first element. */
-function firstOfList(v: PyValue): PyValue {
-  return v instanceof PyList ? (v.items[0] ?? null) : v
-}
 
 function checkEnum(b: Bound, value: PyValue, label: string, expected: string): void {
   const allowed = given(b, 'enum')

@@ -367,6 +367,20 @@ export function asSequence(v: PyValue): readonly PyValue[] | undefined {
 }
 
 /**
+ * A list parameter used where one value is expected (a repeated GET key) stands for its first element.
+ *
+ * @example
+ * ```ts
+ * firstOfList(new PyList(['a', 'b'])) // → 'a'
+ * firstOfList(new PyList([])) // → null
+ * firstOfList('a') // → 'a'
+ * ```
+ */
+export function firstOfList(v: PyValue): PyValue {
+  return v instanceof PyList ? (v.items[0] ?? null) : v
+}
+
+/**
  * Python `==`.
  *
  * @example
@@ -519,11 +533,9 @@ export function toJson(v: PyValue, depth = 0): unknown {
     case 'list':
     case 'tuple':
       return v.items.map((x) => toJson(x, depth + 1))
-    case 'dict': {
-      const out: Record<string, unknown> = {}
-      for (const [k, x] of v.map) out[pyStr(k)] = toJson(x, depth + 1)
-      return out
-    }
+    case 'dict':
+      // fromEntries defines own properties, so a `__proto__` key stays data.
+      return Object.fromEntries([...v.map].map(([k, x]) => [pyStr(k), toJson(x, depth + 1)]))
     case 'sql':
       return v.sql
     default:
