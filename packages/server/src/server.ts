@@ -32,9 +32,10 @@ export interface CreateServerOptions {
   force?: boolean
   /** Load project fixtures into empty data sources. Default true. */
   fixtures?: boolean
-  config?: Partial<Omit<ServerConfig, 'auth' | 'limits'>> & {
+  config?: Partial<Omit<ServerConfig, 'auth' | 'limits' | 'ingest'>> & {
     auth?: Partial<ServerConfig['auth']>
     limits?: Partial<ServerConfig['limits']>
+    ingest?: Partial<ServerConfig['ingest']>
   }
   logger?: Logger
   clock?: Clock
@@ -92,6 +93,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     ...opts.config,
     auth: { ...DEFAULT_CONFIG.auth, ...opts.config?.auth },
     limits: { ...DEFAULT_CONFIG.limits, ...opts.config?.limits },
+    ingest: { ...DEFAULT_CONFIG.ingest, ...opts.config?.ingest },
   }
   const log = opts.logger ?? pino({ level: process.env['DUNLIN_LOG_LEVEL'] ?? 'info' })
   const clock = opts.clock ?? systemClock
@@ -117,7 +119,11 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     const host = opts.host ?? '127.0.0.1'
     const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
     let publicUrl = `http://${publicHost}:${opts.port ?? 7181}`
+    const shutdownHooks: (() => Promise<void>)[] = []
     const deps = {
+      onShutdown: (hook: () => Promise<void>) => {
+        shutdownHooks.push(hook)
+      },
       workspace,
       engine,
       config,
@@ -156,6 +162,13 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
         if (closed) return
         closed = true
         await listening?.close()
+        for (const hook of shutdownHooks) {
+          try {
+            await hook()
+          } catch (e) {
+            log.error({ err: e }, 'shutdown hook failed')
+          }
+        }
         await engine.close()
       },
     }

@@ -7,7 +7,11 @@ import { Hono } from 'hono'
 import { ServerError } from '../errors.js'
 import type { AppDeps, AppEnv } from './context.js'
 import { renderError } from './on-error.js'
+import { chartRoutes } from './routes/charts.js'
 import { datasourceRoutes } from './routes/datasources.js'
+import { datasourceWriteRoutes } from './routes/datasources-write.js'
+import { eventsRoutes } from './routes/events.js'
+import { tokenRoutes } from './routes/tokens.js'
 import { pipeRoutes } from './routes/pipes.js'
 import { sqlRoutes } from './routes/sql.js'
 import { workspaceRoutes } from './routes/workspace.js'
@@ -75,6 +79,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.options('*', (c) => c.body(null, 204))
 
+  // Order matters only where paths overlap: specific routes first.
+  eventsRoutes(app)
+  datasourceWriteRoutes(app)
+  tokenRoutes(app)
+  chartRoutes(app)
   pipeRoutes(app)
   sqlRoutes(app)
   datasourceRoutes(app)

@@ -17,6 +17,35 @@ export interface ServerConfig {
     readonly leewaySeconds: number
     /** Largest accepted JWT lifetime (`exp - (iat ?? now)`), in seconds; undefined for none (Tinybird). */
     readonly maxTtlSeconds: number | undefined
+    /**
+     * Extra JWT verification keys beyond the admin token (rotation, asymmetric keys). Owned by the tokens
+     * module; see `docs/auth.md`. Default none.
+     */
+    readonly signingKeys: readonly Readonly<Record<string, unknown>>[]
+    /** JWKS source for asymmetric keys (`url` or `file`). Default none. */
+    readonly jwks: { readonly url?: string; readonly file?: string } | undefined
+    /** Required JWT `aud`/`iss` when set. Default none (Tinybird ignores both). */
+    readonly audience: string | undefined
+    readonly issuer: string | undefined
+    /**
+     * Extra rate-limit bucket key taken from a fixed param, e.g. `tenant_id`, so tenants sharing a JWT
+     * `name` do not share a bucket. Default none (Tinybird's workspace + pipe + name bucket).
+     */
+    readonly rateLimitParam: string | undefined
+    /** Refuse JWTs whose fixed params name a parameter the pipe does not use. Default true. */
+    readonly strictFixedParams: boolean
+  }
+  readonly ingest: {
+    /** Largest Events API request, in bytes (after gunzip). Default 10 MiB (Tinybird). */
+    readonly maxRequestBytes: number
+    /** Longest time an accepted row waits in the buffer, in milliseconds. Default 1_000. */
+    readonly flushIntervalMs: number
+    /** Buffer size that triggers a flush, in bytes. Default 8 MiB. */
+    readonly flushBytes: number
+    /** Events API requests per second per data source. Default 100 (Tinybird Forward docs). */
+    readonly requestsPerSecond: number
+    /** Events API bytes per second per data source. Default 20 MiB (Tinybird Forward docs). */
+    readonly bytesPerSecond: number
   }
   readonly limits: {
     /** Query time limit, in milliseconds. Default 10_000 (Tinybird's 10 s, answered 408). */
@@ -34,7 +63,24 @@ export interface ServerConfig {
 export const DEFAULT_CONFIG: ServerConfig = {
   local: false,
   verboseErrors: false,
-  auth: { failureStatus: 403, leewaySeconds: 0, maxTtlSeconds: undefined },
+  auth: {
+    failureStatus: 403,
+    leewaySeconds: 0,
+    maxTtlSeconds: undefined,
+    signingKeys: [],
+    jwks: undefined,
+    audience: undefined,
+    issuer: undefined,
+    rateLimitParam: undefined,
+    strictFixedParams: true,
+  },
+  ingest: {
+    maxRequestBytes: 10 * 1024 * 1024,
+    flushIntervalMs: 1_000,
+    flushBytes: 8 * 1024 * 1024,
+    requestsPerSecond: 100,
+    bytesPerSecond: 20 * 1024 * 1024,
+  },
   limits: {
     queryTimeoutMs: 10_000,
     maxResultBytes: 100 * 1024 * 1024,
@@ -53,6 +99,11 @@ export interface AppDeps {
   readonly jwtCache: JwtCache
   /** The server's own base URL, for `url` fields (e.g. `http://localhost:7181`). */
   readonly publicUrl: string
+  /**
+   * Registers work to run at shutdown, after the port stops accepting requests and before the engine
+   * closes (ingest buffers drain here). Hooks run in registration order.
+   */
+  readonly onShutdown: (hook: () => Promise<void>) => void
 }
 
 /** Hono environment: per-request variables. */

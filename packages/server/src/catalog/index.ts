@@ -1,6 +1,7 @@
 /** @module The workspace catalog: state, persistence, composition of pipes and confinement of user SQL. */
 export type {
   CatalogState,
+  ChartEntry,
   DatasourceEntry,
   PipeEntry,
   TokenEntry,

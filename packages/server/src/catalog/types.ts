@@ -49,6 +49,22 @@ export interface WorkspaceInfo {
   readonly createdAt: string
 }
 
+/**
+ * An embeddable chart over one endpoint. The charts module owns the meaning of `spec` (type, index,
+ * categories, colors, formats, refresh interval, passed-through params).
+ */
+export interface ChartEntry {
+  /** UUID, stable: it is part of embed URLs. */
+  readonly id: string
+  /** The pipe (by name) whose endpoint the chart reads. */
+  readonly pipe: string
+  /** Where the chart was defined: a datafile (re-applied with the project) or the API. */
+  readonly origin: 'datafile' | 'api'
+  readonly spec: Readonly<Record<string, unknown>>
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
 /** Everything `catalog.json` holds. */
 export interface CatalogState {
   readonly version: 1
@@ -56,4 +72,6 @@ export interface CatalogState {
   readonly tokens: readonly TokenEntry[]
   readonly datasources: readonly DatasourceEntry[]
   readonly pipes: readonly PipeEntry[]
+  /** Absent in catalogs written before charts existed. */
+  readonly charts?: readonly ChartEntry[]
 }

@@ -21,7 +21,14 @@ import { analyzeSql } from '../sql/index.js'
 import { composePipe, type Resources } from './compose.js'
 import type { CatalogStore } from './store.js'
 import { Sealer } from './store.js'
-import type { CatalogState, DatasourceEntry, PipeEntry, TokenEntry, TokenOrigin } from './types.js'
+import type {
+  CatalogState,
+  ChartEntry,
+  DatasourceEntry,
+  PipeEntry,
+  TokenEntry,
+  TokenOrigin,
+} from './types.js'
 
 /** How static token values are made and hashed (injected by the server: auth owns the format). */
 export interface TokenCodec {
@@ -284,49 +291,15 @@ export class Workspace implements Resources {
       warnings: [],
     }
     const progress = opts.onProgress ?? (() => undefined)
-    const db = escapeIdentifier(this.database)
     const nextDs: DatasourceEntry[] = []
     const known = new Map(this.state.datasources.map((d) => [d.name, d]))
 
     // 1. Data sources.
     for (const def of project.datasources) {
       const prev = known.get(def.name)
-      const at = nowIso()
-      const entry: DatasourceEntry = prev
-        ? { ...prev, def, updatedAt: at }
-        : { id: newId(), name: def.name, def, createdAt: at, updatedAt: at }
-      const table = `${db}.${escapeIdentifier(def.name)}`
-      const exists = await this.tableExists(def.name)
-      if (!exists) {
-        await this.engine.command(datasourceDdl(def, this.database))
-        report.created.push(def.name)
-      } else if (prev !== undefined && sameDdl(prev.def, def, this.database)) {
-        report.unchanged.push(def.name)
-      } else {
-        const added = prev ? additiveColumns(prev.def, def) : undefined
-        if (added !== undefined) {
-          for (const c of added) {
-            await this.engine.command(
-              `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${columnsSql([c])}`,
-            )
-          }
-          report.altered.push(def.name)
-        } else {
-          const rows = await this.countRows(def.name)
-          if (rows > 0 && opts.force !== true) {
-            throw new ServerError(
-              'ERR_DATAFILE_CONFLICT',
-              `Data source '${def.name}' changed in a way that needs its table recreated (columns removed or retyped, or engine/keys changed), which would drop its ${rows} rows. Re-run with --force to drop and recreate it, or add columns instead of changing them`,
-              { details: { datasource: def.name, rows } },
-            )
-          }
-          await this.engine.command(`DROP TABLE IF EXISTS ${table} SYNC`)
-          await this.engine.command(datasourceDdl(def, this.database))
-          report.recreated.push(def.name)
-        }
-      }
-      await this.ensureQuarantine(def)
-      nextDs.push(entry)
+      const outcome = await this.applyDatasourceTable(def, prev, opts.force === true)
+      report[outcome].push(def.name)
+      nextDs.push(this.entryFor(def, prev))
     }
     for (const d of this.state.datasources) {
       if (!project.datasources.some((x) => x.name === d.name)) {
@@ -390,6 +363,155 @@ export class Workspace implements Resources {
       report.tokens.push(name)
     }
     return report
+  }
+
+  private entryFor(def: DatasourceFile, prev: DatasourceEntry | undefined): DatasourceEntry {
+    const at = nowIso()
+    return prev
+      ? { ...prev, def, updatedAt: at }
+      : { id: newId(), name: def.name, def, createdAt: at, updatedAt: at }
+  }
+
+  /**
+   * Creates or evolves one data source's table (and its quarantine table) to match `def`: create when
+   * missing, nothing when the DDL is unchanged, `ADD COLUMN` for appended columns, else drop and recreate
+   * when the table is empty or `force` is set.
+   *
+   * @throws {ServerError} `ERR_DATAFILE_CONFLICT` (409) when recreating would drop rows and `force` is off.
+   */
+  private async applyDatasourceTable(
+    def: DatasourceFile,
+    prev: DatasourceEntry | undefined,
+    force: boolean,
+  ): Promise<'created' | 'altered' | 'recreated' | 'unchanged'> {
+    const table = `${escapeIdentifier(this.database)}.${escapeIdentifier(def.name)}`
+    let outcome: 'created' | 'altered' | 'recreated' | 'unchanged'
+    if (!(await this.tableExists(def.name))) {
+      await this.engine.command(datasourceDdl(def, this.database))
+      outcome = 'created'
+    } else if (prev !== undefined && sameDdl(prev.def, def, this.database)) {
+      outcome = 'unchanged'
+    } else {
+      const added = prev ? additiveColumns(prev.def, def) : undefined
+      if (added !== undefined) {
+        for (const c of added) {
+          await this.engine.command(
+            `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${columnsSql([c])}`,
+          )
+        }
+        outcome = 'altered'
+      } else {
+        const rows = await this.countRows(def.name)
+        if (rows > 0 && !force) {
+          throw new ServerError(
+            'ERR_DATAFILE_CONFLICT',
+            `Data source '${def.name}' changed in a way that needs its table recreated (columns removed or retyped, or engine/keys changed), which would drop its ${rows} rows. Re-run with --force to drop and recreate it, or add columns instead of changing them`,
+            { details: { datasource: def.name, rows } },
+          )
+        }
+        await this.engine.command(`DROP TABLE IF EXISTS ${table} SYNC`)
+        await this.engine.command(datasourceDdl(def, this.database))
+        outcome = 'recreated'
+      }
+    }
+    await this.ensureQuarantine(def)
+    return outcome
+  }
+
+  /**
+   * Creates one data source outside a project (Data Sources API `mode=create`, Events API auto-create).
+   *
+   * @throws {ServerError} `ERR_REQUEST_CONFLICT` (409) when a data source or pipe of that name exists.
+   */
+  async createDatasource(def: DatasourceFile): Promise<DatasourceEntry> {
+    if (this.datasource(def.name) !== undefined || this.pipe(def.name) !== undefined) {
+      throw new ServerError(
+        'ERR_REQUEST_CONFLICT',
+        `Data Source "${def.name}" already exists, use mode=append`,
+        {
+          details: { datasource: def.name },
+        },
+      )
+    }
+    await this.applyDatasourceTable(def, undefined, false)
+    const entry = this.entryFor(def, undefined)
+    await this.commit({ ...this.state, datasources: [...this.state.datasources, entry] })
+    return entry
+  }
+
+  /**
+   * Drops a data source: its materialized views into it, its table and its quarantine table.
+   *
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404) for an unknown data source.
+   */
+  async dropDatasource(name: string): Promise<void> {
+    const ds = this.state.datasources.find((d) => d.name === name || d.id === name)
+    if (ds === undefined)
+      throw new ServerError('ERR_REQUEST_NOT_FOUND', `Data Source "${name}" does not exist`)
+    const db = escapeIdentifier(this.database)
+    for (const p of this.state.pipes) {
+      for (const n of p.def.nodes) {
+        if (n.type === 'materialized' && n.datasource === ds.name) {
+          await this.engine.command(
+            `DROP VIEW IF EXISTS ${db}.${escapeIdentifier(`${p.name}__${n.name}__mv`)} SYNC`,
+          )
+        }
+      }
+    }
+    await this.engine.command(`DROP TABLE IF EXISTS ${db}.${escapeIdentifier(ds.name)} SYNC`)
+    await this.engine.command(
+      `DROP TABLE IF EXISTS ${db}.${escapeIdentifier(`${ds.name}_quarantine`)} SYNC`,
+    )
+    await this.commit({
+      ...this.state,
+      datasources: this.state.datasources.filter((d) => d !== ds),
+    })
+  }
+
+  /**
+   * Empties a data source or its `<ds>_quarantine` table. Does not cascade to materialized views (Tinybird).
+   *
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404) for an unknown name.
+   */
+  async truncateDatasource(name: string): Promise<void> {
+    const ds = this.datasource(name)
+    if (ds === undefined)
+      throw new ServerError('ERR_REQUEST_NOT_FOUND', `Data Source "${name}" does not exist`)
+    await this.engine.command(
+      `TRUNCATE TABLE IF EXISTS ${escapeIdentifier(this.database)}.${escapeIdentifier(ds.name)}`,
+    )
+  }
+
+  /** Replaces a data source's definition in the catalog (e.g. a new description); the table is untouched. */
+  async updateDatasourceDef(name: string, def: DatasourceFile): Promise<DatasourceEntry> {
+    const prev = this.state.datasources.find((d) => d.name === name)
+    if (prev === undefined)
+      throw new ServerError('ERR_REQUEST_NOT_FOUND', `Data Source "${name}" does not exist`)
+    const entry = this.entryFor(def, prev)
+    await this.commit({
+      ...this.state,
+      datasources: this.state.datasources.map((d) => (d === prev ? entry : d)),
+    })
+    return entry
+  }
+
+  /** Charts of the workspace (embeddable, one endpoint each). */
+  get charts(): readonly ChartEntry[] {
+    return this.state.charts ?? []
+  }
+
+  /** Creates or replaces a chart by id. */
+  async upsertChart(chart: ChartEntry): Promise<void> {
+    const rest = this.charts.filter((c) => c.id !== chart.id)
+    await this.commit({ ...this.state, charts: [...rest, chart] })
+  }
+
+  /** Deletes a chart; false when there was none with that id. */
+  async deleteChart(id: string): Promise<boolean> {
+    const rest = this.charts.filter((c) => c.id !== id)
+    if (rest.length === this.charts.length) return false
+    await this.commit({ ...this.state, charts: rest })
+    return true
   }
 
   private view(datasources: readonly DatasourceEntry[], pipes: readonly PipeEntry[]): Resources {
