@@ -12,6 +12,7 @@ import {
   type ApplyReport,
 } from './catalog/index.js'
 import { readProject } from './datafiles/index.js'
+import { applyChartFiles } from './charts/index.js'
 import { openChdbEngine, type Engine } from './engine/index.js'
 import { ServerError } from './errors.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
@@ -109,11 +110,13 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     const apply = async (force: boolean): Promise<ApplyReport | undefined> => {
       if (opts.project === undefined) return undefined
       const project = await loadProject(opts.project)
-      return workspace.applyProject(project, {
+      const applied = await workspace.applyProject(project, {
         force,
         fixtures: opts.fixtures ?? true,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       })
+      applied.warnings.push(...(await applyChartFiles(workspace, project.root)))
+      return applied
     }
     const report = await apply(opts.force ?? false)
     const host = opts.host ?? '127.0.0.1'

@@ -15,7 +15,8 @@ import {
   type Scope,
   type StaticTokenRecord,
 } from '../auth/index.js'
-import type { ReadPolicy, TokenEntry } from '../catalog/index.js'
+import type { PipeEntry, ReadPolicy, TokenEntry } from '../catalog/index.js'
+import type { TemplateValue } from '../template/index.js'
 import type { AppEnv } from './context.js'
 
 const parsedScopes = new WeakMap<TokenEntry, readonly Scope[]>()
@@ -95,6 +96,30 @@ export function readPolicy(p: Principal): ReadPolicy {
       return { fixedParams: applyFixedParams({}, access.fixedParams) }
     },
   }
+}
+
+/**
+ * Authorizes reading a pipe's endpoint and returns the template args with the token's fixed params
+ * applied (fixed params win over what the caller sent).
+ *
+ * @throws {ServerError} `ERR_AUTH_SCOPE_DENIED` (403) without PIPES:READ on the pipe;
+ *   `ERR_AUTH_FIXED_PARAM` (403) for an unusable fixed param.
+ * @see tinybird-compat.md §2.3, §10 item 4
+ */
+export function authorizePipeRead(
+  _c: Context<AppEnv>,
+  principal: Principal,
+  pipe: PipeEntry,
+  args: Record<string, TemplateValue>,
+): Record<string, TemplateValue> {
+  const access = pipeAccess(principal, { id: pipe.id, name: pipe.name })
+  if (access === null) {
+    throw new ServerError(
+      'ERR_AUTH_SCOPE_DENIED',
+      "The token you have provided doesn't have access to this resource",
+    )
+  }
+  return applyFixedParams(args, access.fixedParams)
 }
 
 /** Requires the ADMIN scope. @throws {ServerError} `ERR_AUTH_SCOPE_DENIED` (403). */

@@ -10,6 +10,7 @@ import {
   type Resources,
 } from '../catalog/index.js'
 import { readProject, type Diagnostic } from '../datafiles/index.js'
+import { checkChartFiles } from '../charts/index.js'
 import { ServerError } from '../errors.js'
 import { createServer, type DunlinServer } from '../server.js'
 import type { ApplyProgress, ApplyReport } from '../catalog/index.js'
@@ -274,6 +275,7 @@ export async function checkCommand(project: string, io: Io): Promise<number> {
       }
     }
   }
+  problems.push(...(await checkChartFiles(p.root, [...pipes.keys()])))
   for (const line of problems) io.err(line)
   if (problems.length === 0)
     io.out(`ok: ${p.datasources.length} data sources, ${p.pipes.length} pipes`)

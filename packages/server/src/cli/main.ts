@@ -10,6 +10,8 @@ import {
   type StartOptions,
 } from './commands.js'
 import { CliHttpError } from './http.js'
+import { registerIngestCommands } from './ingest-commands.js'
+import { registerTokenCommands } from './token-commands.js'
 import { ServerError } from '../errors.js'
 
 const int = (v: string): number => {
@@ -139,6 +141,9 @@ async function main(argv: string[]): Promise<number> {
         await tokenCreateJwtCommand(o, io)
       },
     )
+
+  registerTokenCommands(program, token, io)
+  registerIngestCommands(program, io)
 
   try {
     await program.parseAsync(argv)

@@ -1,16 +1,10 @@
 /** @module Pipe routes: endpoint data (`/v0/pipes/<name>.<fmt>`), pipe listing and definitions. */
 import type { Context, Hono } from 'hono'
 import { ServerError } from '../../errors.js'
-import {
-  applyFixedParams,
-  hasScope,
-  isAdmin,
-  pipeAccess,
-  type Principal,
-} from '../../auth/index.js'
+import { hasScope, isAdmin, pipeAccess, type Principal } from '../../auth/index.js'
 import { composePipe, confineSql, endpointNode, type PipeEntry } from '../../catalog/index.js'
 import { templateParams } from '../../template/index.js'
-import { authenticate, readPolicy } from '../authn.js'
+import { authenticate, authorizePipeRead, readPolicy } from '../authn.js'
 import type { AppEnv } from '../context.js'
 import { ENDPOINT_FORMATS, outputSettings, type OutputFormat } from '../formats.js'
 import { readParams } from '../params.js'
@@ -42,14 +36,7 @@ async function endpointData(
       `The pipe '${pipe.name}' does not have an endpoint yet`,
     )
   }
-  const access = pipeAccess(principal, { id: pipe.id, name: pipe.name })
-  if (access === null) {
-    throw new ServerError(
-      'ERR_AUTH_SCOPE_DENIED',
-      "The token you have provided doesn't have access to this resource",
-    )
-  }
-  const args = applyFixedParams(params.args, access.fixedParams)
+  const args = authorizePipeRead(c, principal, pipe, params.args)
   const composed = composePipe(deps.workspace, pipe, args)
   let sql = composed.sql
   if (params.q !== undefined && params.q.trim() !== '') {
