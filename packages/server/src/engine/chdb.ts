@@ -37,7 +37,13 @@ export async function openChdbEngine(opts: ChdbEngineOptions): Promise<Engine> {
   let session: Session
   try {
     session = new Session(opts.dataDir, {
-      connectionArgs: ['--async_load_databases=0', '--output_format_json_quote_64bit_integers=0'],
+      // UTC regardless of the host's zone, so day boundaries (toDate, toStartOfDay) do not move between
+      // machines; 64-bit integers as JSON numbers, as Tinybird renders them.
+      connectionArgs: [
+        '--async_load_databases=0',
+        '--session_timezone=UTC',
+        '--output_format_json_quote_64bit_integers=0',
+      ],
     })
   } catch (e) {
     throw toServerError(e)

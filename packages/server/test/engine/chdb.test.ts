@@ -101,3 +101,10 @@ describe('scrubEngineText()', () => {
     expect(out).not.toContain('org_a')
   })
 })
+
+describe('time zone', () => {
+  it('runs in UTC whatever the host zone is', async () => {
+    const r = await engine.query("SELECT timezone() AS tz, toDate(toDateTime('2001-01-01 23:30:00')) AS day")
+    expect((r.json() as { data: unknown[] }).data[0]).toEqual({ tz: 'UTC', day: '2001-01-01' })
+  })
+})
