@@ -1,5 +1,4 @@
 /** @module The CLI's commands, as functions (argv parsing lives in `main.ts`). */
-import { watch } from 'node:fs'
 import { resolve } from 'node:path'
 import { SignJWT } from 'jose'
 import cliProgress from 'cli-progress'
@@ -16,6 +15,7 @@ import { createServer, type DunlinServer } from '../server.js'
 import type { ApplyProgress, ApplyReport } from '../catalog/index.js'
 import { call, resolveTarget } from './http.js'
 import { parseTtlSeconds } from './ttl.js'
+import { watchProject } from './watch-project.js'
 
 /** Where the CLI writes: stdout for results, stderr for progress and diagnostics. */
 export interface Io {
@@ -201,29 +201,21 @@ export async function startCommand(
   }
   if (srv.report) printReport(io, srv.report)
   await printWelcome(io, srv, opts)
-  let watcher: ReturnType<typeof watch> | undefined
+  let stopWatching: (() => void) | undefined
   if (watchFiles && project !== undefined) {
-    let pending: NodeJS.Timeout | undefined
-    watcher = watch(resolve(project), { recursive: true }, (_event, file) => {
-      if (file === null || !/\.(datasource|pipe|incl)$/.test(file)) return
-      clearTimeout(pending)
-      pending = setTimeout(() => {
-        srv.reload({ force: opts.force }).then(
-          (r) => {
-            printReport(io, r)
-          },
-          (e: unknown) => {
-            io.err(`error: ${e instanceof Error ? e.message : String(e)}`)
-          },
-        )
-      }, 250)
+    stopWatching = watchProject(resolve(project), async () => {
+      try {
+        printReport(io, await srv.reload({ force: opts.force }))
+      } catch (e) {
+        io.err(`error: ${e instanceof Error ? e.message : String(e)}`)
+      }
     })
     io.err(`watching ${project} for datafile changes`)
   }
   await new Promise<void>((done) => {
     const stop = (): void => {
       io.err('shutting down…')
-      watcher?.close()
+      stopWatching?.()
       void srv.close().then(done)
     }
     process.once('SIGINT', stop)
