@@ -53,6 +53,10 @@ export interface EngineCapabilities {
   readonly ctes: boolean
   /** ClickHouse version string, e.g. `26.7.1.1`. */
   readonly version: string
+  /** `DROP … SYNC` (wait for an Atomic database to release the name). */
+  readonly dropSync: boolean
+  /** The `Map(K, V)` type. */
+  readonly mapType: boolean
 }
 
 /**

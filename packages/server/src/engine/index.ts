@@ -11,6 +11,7 @@ export type {
 } from './engine.js'
 export { DEFAULT_LIMITS, readSettings, settingsClause } from './engine.js'
 export { openChdbEngine, type ChdbEngineOptions } from './chdb.js'
+export { openClickHouseEngine, type ClickHouseEngineOptions } from './clickhouse.js'
 export {
   parseEngineError,
   scrubEngineText,

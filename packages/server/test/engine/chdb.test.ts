@@ -104,7 +104,32 @@ describe('scrubEngineText()', () => {
 
 describe('time zone', () => {
   it('runs in UTC whatever the host zone is', async () => {
-    const r = await engine.query("SELECT timezone() AS tz, toDate(toDateTime('2001-01-01 23:30:00')) AS day")
+    const r = await engine.query(
+      "SELECT timezone() AS tz, toDate(toDateTime('2001-01-01 23:30:00')) AS day",
+    )
     expect((r.json() as { data: unknown[] }).data[0]).toEqual({ tz: 'UTC', day: '2001-01-01' })
+  })
+})
+
+describe('after a failed statement', () => {
+  it("does not leak the failed statement's partial output into the next result", async () => {
+    await expect(
+      engine.query('SELECT number FROM numbers(100000)', { maxResultBytes: 1000 }),
+    ).rejects.toMatchObject({ code: 'ERR_ENGINE_RESULT_TOO_LARGE' })
+    const r = await engine.query('SELECT 1 AS x')
+    expect(r.json()).toMatchObject({ data: [{ x: 1 }], rows: 1 })
+  })
+  it('keeps concurrent statements apart when one of them fails', async () => {
+    const results = await Promise.allSettled([
+      engine.query('SELECT number FROM numbers(100000)', { maxResultBytes: 1000 }),
+      engine.query('SELECT 2 AS y'),
+      engine.query('SELECT 3 AS z'),
+    ])
+    expect(results[0].status).toBe('rejected')
+    expect(
+      results
+        .slice(1)
+        .map((r): unknown => (r.status === 'fulfilled' ? r.value.json() : String(r.reason))),
+    ).toMatchObject([{ data: [{ y: 2 }] }, { data: [{ z: 3 }] }])
   })
 })

@@ -1,0 +1,60 @@
+/**
+ * A real ClickHouse server for tests: Debian's `clickhouse-server` (18.16 in CI), started on loopback by
+ * `scripts/clickhouse-test-cluster.sh` in a temp dir with its own ports, and stopped by PID.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const SCRIPT = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'scripts',
+  'clickhouse-test-cluster.sh',
+)
+
+/** True when the server binary is installed (`.ci/run` installs it). */
+export const hasClickHouseServer = existsSync('/usr/sbin/clickhouse-server')
+
+/** A running test server. */
+export interface TestClickHouse {
+  /** HTTP URL of the first node. */
+  readonly url: string
+  /** HTTP URL of the second node (cluster tests). */
+  readonly url2: string
+  stop(): void
+}
+
+/**
+ * Starts two servers (no ZooKeeper) on ports derived from `basePort`, e.g. 28123 → HTTP 28123/28124.
+ */
+export function startClickHouse(basePort = 28123): TestClickHouse {
+  const root = mkdtempSync(join(tmpdir(), 'dunlin-ch-'))
+  const env = {
+    ...process.env,
+    ROOT: root,
+    NO_ZK: '1',
+    N1_HTTP: String(basePort),
+    N2_HTTP: String(basePort + 1),
+    N1_TCP: String(basePort + 877),
+    N2_TCP: String(basePort + 878),
+    N1_IS: String(basePort + 886),
+    N2_IS: String(basePort + 887),
+  }
+  execFileSync('bash', [SCRIPT], { env, stdio: 'pipe', timeout: 60_000 })
+  return {
+    url: `http://127.0.0.1:${basePort}`,
+    url2: `http://127.0.0.1:${basePort + 1}`,
+    stop() {
+      try {
+        execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'pipe', timeout: 30_000 })
+      } finally {
+        rmSync(root, { recursive: true, force: true })
+      }
+    },
+  }
+}
