@@ -44,3 +44,11 @@ export {
 export { JwtCache, verifyJwtCached } from './jwt-cache.js'
 export { applyFixedParams, isUsableFixedValue } from './fixed-params.js'
 export { RateLimiter, DEFAULT_RATE_LIMIT_MAX_KEYS, type RateLimitResult } from './rate-limiter.js'
+export {
+  JwksSource,
+  cacheMaxAgeMs,
+  jwkAlgorithm,
+  parseJwks,
+  type JwksDocument,
+  type JwksSourceOptions,
+} from './jwks.js'

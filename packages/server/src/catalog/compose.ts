@@ -21,6 +21,7 @@ import {
 } from '../template/index.js'
 import { endpointNode as datafileEndpointNode, type PipeNode } from '../datafiles/index.js'
 import type { DatasourceEntry, PipeEntry } from './types.js'
+import { SERVICE_DATASOURCES, serviceTable } from './service.js'
 
 /** What a caller may read. Built by the api layer from the verified token. */
 export interface ReadPolicy {
@@ -30,11 +31,21 @@ export interface ReadPolicy {
   datasource(ds: DatasourceEntry): { readonly filter?: string } | null
   /** Read access to a pipe, with the params it fixes; null when denied. */
   pipe(p: PipeEntry): { readonly fixedParams?: Readonly<Record<string, TemplateValue>> } | null
+  /** Read access to service data sources (`tinybird.*`): ADMIN or PIPES:CREATE, as Tinybird. Default false. */
+  readonly serviceDataSources?: boolean
+}
+
+/** The internal table for `tinybird.<name>`, or undefined when `name` is no service data source. */
+function serviceRef(database: string | undefined, name: string): string | undefined {
+  if (database?.toLowerCase() !== 'tinybird') return undefined
+  const known = SERVICE_DATASOURCES.find((s) => s === name)
+  return known === undefined ? undefined : serviceTable(known)
 }
 
 /** The policy of pipe authors: pipe SQL may read every workspace resource. */
 export const PIPE_AUTHOR_POLICY: ReadPolicy = {
   admin: true,
+  serviceDataSources: true,
   datasource: () => ({}),
   pipe: () => ({}),
 }
@@ -167,6 +178,11 @@ class Composer {
     const a = analyze(sql, `node '${node.name}' of pipe '${pipe.name}'`)
     const reps: Replacement[] = []
     for (const t of a.tables) {
+      const service = serviceRef(t.database, t.name)
+      if (service !== undefined) {
+        reps.push({ start: t.start, end: t.end, text: this.qualified(service) })
+        continue
+      }
       if (t.database !== undefined || a.cteNames.has(t.name)) continue
       const sibling = pipe.def.nodes.find((n) => n.name === t.name && n !== node)
       if (sibling !== undefined) {
@@ -405,6 +421,15 @@ export function confineSql(
         : deny(`Resource '${t.name}' not found or the token has no READ scope for it`, {
             resource: t.name,
           })
+    const service = serviceRef(t.database, t.name)
+    if (service !== undefined && (policy.admin || policy.serviceDataSources === true)) {
+      reps.push({
+        start: t.start,
+        end: t.end,
+        text: c.qualified(service) + (t.hasAlias ? '' : ` AS ${escapeIdentifier(t.name)}`),
+      })
+      continue
+    }
     if (t.database !== undefined) notAllowed()
     if (t.name === '_' && opts.underscore !== undefined) {
       reps.push(subquery(t, opts.underscore))

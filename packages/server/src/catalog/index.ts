@@ -4,12 +4,15 @@ export type {
   ChartEntry,
   DatasourceEntry,
   PipeEntry,
+  RevocationEntry,
+  SigningKeyEntry,
   TokenEntry,
   TokenOrigin,
   WorkspaceInfo,
 } from './types.js'
 export { FileCatalogStore, Sealer, writeFileAtomic, type CatalogStore } from './store.js'
 export {
+  emptyApplyReport,
   Workspace,
   type ApplyOptions,
   type ApplyProgress,
@@ -28,3 +31,4 @@ export {
   type ReadPolicy,
   type Resources,
 } from './compose.js'
+export { pipeStatsDdl, SERVICE_DATASOURCES, serviceTable } from './service.js'

@@ -65,6 +65,35 @@ export interface ChartEntry {
   readonly updatedAt: string
 }
 
+/**
+ * A named HS256 JWT signing key (selected by the JWT header `kid`), stored sealed like static tokens.
+ *
+ * - `active`: verifies, and is the key the server signs new JWTs with (the newest active key wins).
+ * - `verify-only`: still verifies (the overlap of a rotation), never signs.
+ * - `revoked`: a JWT it verifies is refused with `ERR_AUTH_TOKEN_REVOKED`.
+ */
+export interface SigningKeyEntry {
+  /** The JWT header `kid`, unique in the workspace. */
+  readonly kid: string
+  readonly alg: 'HS256'
+  /** The secret sealed with the data dir's key. */
+  readonly sealed: string
+  readonly status: 'active' | 'verify-only' | 'revoked'
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/**
+ * A revoked JWT `name` or `jti`: refused on the next request. Kept until `expiresAt` (ISO 8601), the moment the
+ * revoked tokens would have expired anyway, then pruned.
+ */
+export interface RevocationEntry {
+  readonly type: 'name' | 'jti'
+  readonly value: string
+  readonly expiresAt: string
+  readonly createdAt: string
+}
+
 /** Everything `catalog.json` holds. */
 export interface CatalogState {
   readonly version: 1
@@ -74,4 +103,8 @@ export interface CatalogState {
   readonly pipes: readonly PipeEntry[]
   /** Absent in catalogs written before charts existed. */
   readonly charts?: readonly ChartEntry[]
+  /** Named JWT signing keys. Absent in catalogs written before keys existed. */
+  readonly signingKeys?: readonly SigningKeyEntry[]
+  /** Revoked JWT names and ids. Absent in catalogs written before revocation existed. */
+  readonly revocations?: readonly RevocationEntry[]
 }

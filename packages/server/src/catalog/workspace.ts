@@ -26,6 +26,8 @@ import type {
   ChartEntry,
   DatasourceEntry,
   PipeEntry,
+  RevocationEntry,
+  SigningKeyEntry,
   TokenEntry,
   TokenOrigin,
 } from './types.js'
@@ -55,6 +57,20 @@ export interface ApplyOptions {
   readonly onProgress?: (p: ApplyProgress) => void
 }
 
+/** An apply report that changed nothing. */
+export function emptyApplyReport(): ApplyReport {
+  return {
+    created: [],
+    altered: [],
+    recreated: [],
+    unchanged: [],
+    pipes: [],
+    tokens: [],
+    fixtures: [],
+    warnings: [],
+  }
+}
+
 /** What {@link Workspace.applyProject} changed. */
 export interface ApplyReport {
   readonly created: string[]
@@ -69,6 +85,8 @@ export interface ApplyReport {
 
 const nowIso = (): string => new Date().toISOString()
 const newId = (): string => `t_${randomBytes(16).toString('hex')}`
+const EMPTY_KEYS: readonly SigningKeyEntry[] = Object.freeze([])
+const EMPTY_REVOCATIONS: readonly RevocationEntry[] = Object.freeze([])
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Quarantine columns after the data source's own (all `Nullable(String)`). */
@@ -77,6 +95,8 @@ const QUARANTINE_EXTRA = [
   '`c__error` Array(String)',
   '`c__import_id` Nullable(String)',
   '`insertion_date` DateTime DEFAULT now()',
+  // The original line as sent (cut at 64 KiB), so nothing a client sent is lost.
+  '`c__line` Nullable(String)',
 ]
 
 /**
@@ -160,6 +180,11 @@ export class Workspace implements Resources {
       workspace: new Workspace(state, opts.store, sealer, opts.engine, opts.codec),
       firstStart,
     }
+  }
+
+  /** ` SYNC` where the engine supports it: an Atomic database then frees the name before we reuse it. */
+  private get sync(): string {
+    return this.engine.capabilities.dropSync ? ' SYNC' : ''
   }
 
   private reindex(): void {
@@ -272,6 +297,233 @@ export class Workspace implements Resources {
     return { entry, value, created: true }
   }
 
+  /** A static token by name or id. */
+  token(nameOrId: string): TokenEntry | undefined {
+    return this.state.tokens.find((t) => t.name === nameOrId || t.id === nameOrId)
+  }
+
+  /** True for the workspace admin token (the default `ADMIN` token that signs kid-less JWTs). */
+  isWorkspaceAdminToken(t: TokenEntry): boolean {
+    return t.origin.type === 'default' && t.scopes.includes('ADMIN')
+  }
+
+  private requireToken(nameOrId: string): TokenEntry {
+    const t = this.token(nameOrId)
+    if (t === undefined)
+      throw new ServerError('ERR_REQUEST_NOT_FOUND', 'Token not found', { details: {} })
+    return t
+  }
+
+  /**
+   * Changes a token's name, scopes (replaced) or description; its value is kept.
+   *
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404) for an unknown token; `ERR_REQUEST_CONFLICT` (409) when
+   *   the new name is taken or the change would take `ADMIN` from the workspace admin token.
+   */
+  async updateToken(
+    nameOrId: string,
+    change: { name?: string; scopes?: readonly string[]; description?: string },
+  ): Promise<TokenEntry> {
+    const prev = this.requireToken(nameOrId)
+    if (change.name !== undefined && change.name !== prev.name && this.token(change.name)) {
+      throw new ServerError('ERR_REQUEST_CONFLICT', 'A token with that name already exists')
+    }
+    if (
+      this.isWorkspaceAdminToken(prev) &&
+      change.scopes !== undefined &&
+      !change.scopes.includes('ADMIN')
+    ) {
+      throw new ServerError(
+        'ERR_REQUEST_CONFLICT',
+        'The workspace admin token keeps its ADMIN scope',
+      )
+    }
+    const entry: TokenEntry = {
+      ...prev,
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.scopes !== undefined ? { scopes: [...change.scopes] } : {}),
+      ...(change.description !== undefined ? { description: change.description } : {}),
+    }
+    await this.commit({
+      ...this.state,
+      tokens: this.state.tokens.map((t) => (t === prev ? entry : t)),
+    })
+    return entry
+  }
+
+  /**
+   * Deletes a static token; its value stops working on the next request.
+   *
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404); `ERR_REQUEST_CONFLICT` (409) for the workspace admin token.
+   */
+  async deleteToken(nameOrId: string): Promise<TokenEntry> {
+    const prev = this.requireToken(nameOrId)
+    if (this.isWorkspaceAdminToken(prev)) {
+      throw new ServerError(
+        'ERR_REQUEST_CONFLICT',
+        'The workspace admin token cannot be deleted; refresh it instead',
+      )
+    }
+    await this.commit({ ...this.state, tokens: this.state.tokens.filter((t) => t !== prev) })
+    return prev
+  }
+
+  /**
+   * Gives a static token a new value (same id, name and scopes); the old value stops working on the next request.
+   * Refreshing the workspace admin token also invalidates every kid-less JWT signed with it (Tinybird).
+   *
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404).
+   */
+  async refreshToken(nameOrId: string): Promise<{ entry: TokenEntry; value: string }> {
+    const prev = this.requireToken(nameOrId)
+    const value = this.codec.generate()
+    const entry: TokenEntry = {
+      ...prev,
+      hash: this.codec.hash(value),
+      sealed: this.sealer.seal(value),
+    }
+    await this.commit({
+      ...this.state,
+      tokens: this.state.tokens.map((t) => (t === prev ? entry : t)),
+    })
+    return { entry, value }
+  }
+
+  /** Named JWT signing keys (the array is replaced on every change, so it can key a memo). */
+  get signingKeys(): readonly SigningKeyEntry[] {
+    return this.state.signingKeys ?? EMPTY_KEYS
+  }
+
+  /** A signing key's secret in clear (for verification and server-side signing). */
+  signingKeySecret(k: SigningKeyEntry): string {
+    return this.sealer.unseal(k.sealed)
+  }
+
+  /**
+   * Adds a named HS256 key with a fresh 256-bit secret. With `rotate`, every other `active` key becomes
+   * `verify-only`, so tokens signed with it keep working until they expire while new ones use the new key.
+   *
+   * Shape: `{ entry, secret }`; the secret is base64url, 43 characters.
+   *
+   * @throws {ServerError} `ERR_REQUEST_CONFLICT` (409) when `kid` is taken; `ERR_REQUEST_PARAM` (400) for a `kid`
+   *   that is not 1–64 characters of `[A-Za-z0-9._-]`.
+   */
+  async addSigningKey(
+    kid: string,
+    opts: { status?: 'active' | 'verify-only'; rotate?: boolean; secret?: string } = {},
+  ): Promise<{ entry: SigningKeyEntry; secret: string }> {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
+      throw new ServerError(
+        'ERR_REQUEST_PARAM',
+        'A key id must be 1-64 characters of A-Z a-z 0-9 . _ -',
+        {
+          details: { param: 'kid' },
+        },
+      )
+    }
+    if (this.signingKeys.some((k) => k.kid === kid)) {
+      throw new ServerError('ERR_REQUEST_CONFLICT', 'A signing key with that kid already exists')
+    }
+    const secret = opts.secret ?? randomBytes(32).toString('base64url')
+    const at = nowIso()
+    const entry: SigningKeyEntry = {
+      kid,
+      alg: 'HS256',
+      sealed: this.sealer.seal(secret),
+      status: opts.status ?? 'active',
+      createdAt: at,
+      updatedAt: at,
+    }
+    const rest = opts.rotate
+      ? this.signingKeys.map((k) =>
+          k.status === 'active' ? { ...k, status: 'verify-only' as const, updatedAt: at } : k,
+        )
+      : this.signingKeys
+    await this.commit({ ...this.state, signingKeys: [...rest, entry] })
+    return { entry, secret }
+  }
+
+  /**
+   * Sets a named key's status (`revoked` retires it: tokens it signed are refused on the next request).
+   *
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404) for an unknown `kid`.
+   */
+  async setSigningKeyStatus(
+    kid: string,
+    status: SigningKeyEntry['status'],
+  ): Promise<SigningKeyEntry> {
+    const prev = this.signingKeys.find((k) => k.kid === kid)
+    if (prev === undefined) throw new ServerError('ERR_REQUEST_NOT_FOUND', 'Signing key not found')
+    const entry: SigningKeyEntry = { ...prev, status, updatedAt: nowIso() }
+    await this.commit({
+      ...this.state,
+      signingKeys: this.signingKeys.map((k) => (k === prev ? entry : k)),
+    })
+    return entry
+  }
+
+  /**
+   * Re-reads the store and adopts its tokens, signing keys and revocations when another process changed them, so a
+   * revocation, a deleted or refreshed token or a retired key takes effect here too. Other catalog parts are not
+   * touched. Skipped (false) when this process committed while the store was being read.
+   *
+   * @returns true when something changed.
+   */
+  async syncAuthFromStore(): Promise<boolean> {
+    const before = this.state
+    const loaded = await this.store.load()
+    if (loaded === undefined || this.state !== before) return false
+    const pick = (st: CatalogState): string =>
+      JSON.stringify([st.tokens, st.signingKeys ?? [], st.revocations ?? []])
+    if (pick(loaded) === pick(before)) return false
+    this.state = {
+      ...before,
+      tokens: loaded.tokens,
+      signingKeys: loaded.signingKeys ?? [],
+      revocations: loaded.revocations ?? [],
+    }
+    this.reindex()
+    return true
+  }
+
+  /** Revoked JWT names and ids, expired entries included until the next {@link Workspace.revoke}. */
+  get revocations(): readonly RevocationEntry[] {
+    return this.state.revocations ?? EMPTY_REVOCATIONS
+  }
+
+  /**
+   * Revokes every JWT with this `name` or `jti` until `expiresAt` (when they would have expired anyway), and
+   * prunes entries whose time has passed.
+   *
+   * @param expiresAt - Milliseconds since the epoch.
+   */
+  async revoke(
+    type: RevocationEntry['type'],
+    value: string,
+    expiresAt: number,
+  ): Promise<RevocationEntry> {
+    const now = Date.now()
+    const entry: RevocationEntry = {
+      type,
+      value,
+      expiresAt: new Date(expiresAt).toISOString(),
+      createdAt: new Date(now).toISOString(),
+    }
+    const kept = this.revocations.filter(
+      (r) => Date.parse(r.expiresAt) > now && !(r.type === type && r.value === value),
+    )
+    await this.commit({ ...this.state, revocations: [...kept, entry] })
+    return entry
+  }
+
+  /** Lifts a revocation; false when there was none. */
+  async unrevoke(type: RevocationEntry['type'], value: string): Promise<boolean> {
+    const kept = this.revocations.filter((r) => !(r.type === type && r.value === value))
+    if (kept.length === this.revocations.length) return false
+    await this.commit({ ...this.state, revocations: kept })
+    return true
+  }
+
   /**
    * Applies a project: data sources (tables and quarantine tables), fixtures into empty data sources, pipes
    * (validated by composing them in test mode), materialized views, and datafile tokens, in dependency order.
@@ -280,16 +532,7 @@ export class Workspace implements Resources {
    *   `force` is not set; `ERR_DATAFILE_INVALID` (400) for pipes reading unknown resources or in a cycle.
    */
   async applyProject(project: Project, opts: ApplyOptions = {}): Promise<ApplyReport> {
-    const report: ApplyReport = {
-      created: [],
-      altered: [],
-      recreated: [],
-      unchanged: [],
-      pipes: [],
-      tokens: [],
-      fixtures: [],
-      warnings: [],
-    }
+    const report = emptyApplyReport()
     const progress = opts.onProgress ?? (() => undefined)
     const nextDs: DatasourceEntry[] = []
     const known = new Map(this.state.datasources.map((d) => [d.name, d]))
@@ -409,7 +652,7 @@ export class Workspace implements Resources {
             { details: { datasource: def.name, rows } },
           )
         }
-        await this.engine.command(`DROP TABLE IF EXISTS ${table} SYNC`)
+        await this.engine.command(`DROP TABLE IF EXISTS ${table}${this.sync}`)
         await this.engine.command(datasourceDdl(def, this.database))
         outcome = 'recreated'
       }
@@ -453,14 +696,14 @@ export class Workspace implements Resources {
       for (const n of p.def.nodes) {
         if (n.type === 'materialized' && n.datasource === ds.name) {
           await this.engine.command(
-            `DROP VIEW IF EXISTS ${db}.${escapeIdentifier(`${p.name}__${n.name}__mv`)} SYNC`,
+            `DROP TABLE IF EXISTS ${db}.${escapeIdentifier(`${p.name}__${n.name}__mv`)}${this.sync}`,
           )
         }
       }
     }
-    await this.engine.command(`DROP TABLE IF EXISTS ${db}.${escapeIdentifier(ds.name)} SYNC`)
+    await this.engine.command(`DROP TABLE IF EXISTS ${db}.${escapeIdentifier(ds.name)}${this.sync}`)
     await this.engine.command(
-      `DROP TABLE IF EXISTS ${db}.${escapeIdentifier(`${ds.name}_quarantine`)} SYNC`,
+      `DROP TABLE IF EXISTS ${db}.${escapeIdentifier(`${ds.name}_quarantine`)}${this.sync}`,
     )
     await this.commit({
       ...this.state,
@@ -611,7 +854,7 @@ export class Workspace implements Resources {
       }
       const { sql } = composePipe(this, p, {}, { nodeName: node.name })
       const view = `${escapeIdentifier(this.database)}.${escapeIdentifier(`${p.name}__${node.name}__mv`)}`
-      await this.engine.command(`DROP VIEW IF EXISTS ${view} SYNC`)
+      await this.engine.command(`DROP TABLE IF EXISTS ${view}${this.sync}`)
       await this.engine.command(
         `CREATE MATERIALIZED VIEW ${view} TO ${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)} AS ${sql}`,
       )
