@@ -50,6 +50,11 @@ export type {
   TokenSource,
   VisibilityLike,
 } from './token/index.js'
+export {
+  connectChartFrames,
+  type ChartTokenRequest,
+  type ConnectChartFramesOptions,
+} from './charts/connect-chart-frames.js'
 export { DunlinApiError, DunlinClientError } from './errors.js'
 export type { ClientErrorCode, ServerErrorCode } from './errors.js'
 export { systemClock } from './clock.js'
