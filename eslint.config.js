@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   // Tiny config and launcher files outside every tsconfig are not type-linted.
-  { ignores: ['**/dist/**', '**/node_modules/**', '.dunlin/**', 'bench/results/**', 'bench/.data/**', 'eslint.config.js', 'vitest.config.ts', 'packages/*/bin/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.dunlin/**', 'bench/results/**', 'bench/.data/**', 'eslint.config.js', 'vitest.config.ts', 'packages/*/bin/**', '**/.next/**', '**/.next-*/**', '**/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

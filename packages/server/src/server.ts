@@ -6,16 +6,20 @@ import { join, resolve } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { generateStaticToken, hashToken, JwtCache, systemClock, type Clock } from './auth/index.js'
 import {
+  emptyApplyReport,
   FileCatalogStore,
+  pipeStatsDdl,
   Workspace,
   type ApplyProgress,
   type ApplyReport,
 } from './catalog/index.js'
 import { readProject } from './datafiles/index.js'
 import { applyChartFiles } from './charts/index.js'
-import { openChdbEngine, type Engine } from './engine/index.js'
+import { openChdbEngine, openClickHouseEngine, type Engine } from './engine/index.js'
 import { ServerError } from './errors.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
+import { PipeStatsWriter } from './api/pipe-stats.js'
+import { createMetrics } from './api/metrics.js'
 import type { Hono } from 'hono'
 import type { AppEnv } from './api/index.js'
 
@@ -23,6 +27,11 @@ import type { AppEnv } from './api/index.js'
 export interface CreateServerOptions {
   /** Data directory (engine files and `catalog.json`). Default `./.dunlin`. */
   dataDir?: string
+  /**
+   * A ClickHouse server to use instead of the embedded engine, e.g. `http://user:pass@host:8123`. Default
+   * `DUNLIN_CLICKHOUSE_URL`, else the embedded engine in `dataDir`.
+   */
+  clickhouseUrl?: string
   /** Project folder with `.datasource`/`.pipe` files to apply at start. */
   project?: string
   /** Port; 0 picks a free one; undefined does not listen (use `app.request`). Default undefined. */
@@ -98,7 +107,11 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
   }
   const log = opts.logger ?? pino({ level: process.env['DUNLIN_LOG_LEVEL'] ?? 'info' })
   const clock = opts.clock ?? systemClock
-  const engine = await openChdbEngine({ dataDir: join(dataDir, 'engine') })
+  const clickhouseUrl = opts.clickhouseUrl ?? process.env['DUNLIN_CLICKHOUSE_URL']
+  const engine =
+    clickhouseUrl !== undefined && clickhouseUrl !== ''
+      ? await openClickHouseEngine({ url: clickhouseUrl })
+      : await openChdbEngine({ dataDir: join(dataDir, 'engine') })
   let closed = false
   try {
     const { workspace, firstStart } = await Workspace.open({
@@ -123,7 +136,25 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
     let publicUrl = `http://${publicHost}:${opts.port ?? 7181}`
     const shutdownHooks: (() => Promise<void>)[] = []
+    let pipeStats: PipeStatsWriter | undefined
+    if (engine.capabilities.mapType) {
+      await engine.command(pipeStatsDdl(workspace.database))
+      const writer = new PipeStatsWriter(engine, workspace.database, log)
+      shutdownHooks.push(() => writer.flush())
+      pipeStats = writer
+    } else {
+      log.warn(
+        { version: engine.capabilities.version },
+        'tinybird.pipe_stats_rt needs ClickHouse 21.1 or later (Map type); not recorded',
+      )
+    }
+    const databases = (
+      (await engine.query('SELECT name FROM system.databases', { format: 'JSON' })).json() as {
+        data: { name: string }[]
+      }
+    ).data.map((d) => d.name)
     const deps = {
+      protectedDatabases: databases,
       onShutdown: (hook: () => Promise<void>) => {
         shutdownHooks.push(hook)
       },
@@ -133,6 +164,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       log,
       clock,
       jwtCache: new JwtCache({ maxEntries: 10_000 }),
+      pipeStats,
+      metrics: createMetrics(),
       get publicUrl() {
         return publicUrl
       },
@@ -150,17 +183,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       firstStart,
       report,
       config,
-      reload: async (r = {}) =>
-        (await apply(r.force ?? false)) ?? {
-          created: [],
-          altered: [],
-          recreated: [],
-          unchanged: [],
-          pipes: [],
-          tokens: [],
-          fixtures: [],
-          warnings: [],
-        },
+      reload: async (r = {}) => (await apply(r.force ?? false)) ?? emptyApplyReport(),
       close: async () => {
         if (closed) return
         closed = true

@@ -3,10 +3,12 @@
  * resolve, authorize, compose, run) → one error renderer. Binds no port (see `serve.ts`).
  */
 import { randomUUID } from 'node:crypto'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import { routePath } from 'hono/route'
 import { ServerError } from '../errors.js'
 import type { AppDeps, AppEnv } from './context.js'
 import { renderError } from './on-error.js'
+import { clickhouseDateTime } from './pipe-stats.js'
 import { chartRoutes } from './routes/charts.js'
 import { datasourceRoutes } from './routes/datasources.js'
 import { datasourceWriteRoutes } from './routes/datasources-write.js'
@@ -24,6 +26,13 @@ const CORS: Record<string, string> = {
     'X-Tb-Warning, X-Request-ID, X-Error-Code, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
   'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
   'Access-Control-Max-Age': '86400',
+}
+
+/** The URL without its `token` parameter, as Tinybird logs it (`cutURLParameter(url, 'token')`). */
+export function strippedUrl(url: string): string {
+  const u = new URL(url)
+  u.searchParams.delete('token')
+  return u.toString()
 }
 
 /** The URL with `token` removed, for logs: a token never reaches a log line. */
@@ -45,7 +54,7 @@ export function redactedPath(url: string): string {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
-  app.use('*', async (c, next) => {
+  app.use('*', async (c: Context<AppEnv>, next) => {
     const requestId = randomUUID()
     const started = performance.now()
     c.set('requestId', requestId)
@@ -53,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('config', deps.config)
     c.set('log', deps.log.child({ requestId }))
     c.set('principal', undefined)
+    c.set('stats', undefined)
     for (const [k, v] of Object.entries(CORS)) c.header(k, v)
     c.header('X-Request-ID', requestId)
     const url = c.req.url
@@ -64,6 +74,46 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
     await next()
     const p = c.get('principal')
+    const stats = c.get('stats')
+    const seconds = (performance.now() - started) / 1000
+    // The handler's route pattern (the last matched route), not this middleware's `*`.
+    const route = routePath(c, -1)
+    const errorCode = c.res.headers.get('X-Error-Code') ?? ''
+    deps.metrics.requests.inc({
+      route,
+      method: c.req.method,
+      status: String(c.res.status),
+      code: errorCode,
+    })
+    deps.metrics.requestSeconds.observe({ route }, seconds)
+    if (errorCode.startsWith('ERR_AUTH_')) deps.metrics.authFailures.inc({ code: errorCode })
+    if (c.res.status === 429) deps.metrics.rateLimited.inc({ pipe: stats?.pipeName ?? '' })
+    if (stats !== undefined) deps.metrics.pipeSeconds.observe({ pipe: stats.pipeName }, seconds)
+    if (stats !== undefined && deps.pipeStats !== undefined) {
+      deps.pipeStats.record({
+        start_datetime: clickhouseDateTime(Date.now() - (performance.now() - started)),
+        user_id: deps.workspace.info.id,
+        request_id: requestId,
+        url: strippedUrl(url),
+        pipe_id: stats.pipeId,
+        pipe_name: stats.pipeName,
+        status_code: c.res.status,
+        error: c.res.status > 399 ? 1 : 0,
+        token: p?.kind === 'static' ? p.tokenId : '',
+        token_name: p?.name ?? '',
+        duration: (performance.now() - started) / 1000,
+        read_bytes: stats.readBytes,
+        read_rows: stats.readRows,
+        billable: c.req.query('from') === 'ui' ? 0 : 1,
+        result_rows: stats.resultRows,
+        parameters: stats.parameters,
+        method: c.req.method,
+        release: '',
+        user_agent: c.req.header('user-agent') ?? null,
+        resource_tags: [],
+        cpu_time: 0,
+      })
+    }
     c.get('log').info(
       {
         method: c.req.method,

@@ -1,8 +1,24 @@
 /** @module The request context shared by routes: config, dependencies and per-request variables. */
 import type { Logger } from 'pino'
-import type { Clock, JwtCache, Principal } from '../auth/index.js'
+import type { JWK } from 'jose'
+import type { Clock, JwtCache, Principal, SigningAlgorithm } from '../auth/index.js'
 import type { Workspace } from '../catalog/index.js'
 import type { Engine } from '../engine/index.js'
+import type { PipeStatsWriter } from './pipe-stats.js'
+import type { Metrics } from './metrics.js'
+
+/**
+ * A JWT verification key from the configuration. HS256 takes `secret` (its UTF-8 bytes are the HMAC key);
+ * RS256/ES256/EdDSA take `publicKey`, a public JWK. `status` defaults to `active`.
+ * @see RFC 7517 §4, RFC 7518 §3.2
+ */
+export interface ConfiguredSigningKey {
+  readonly kid: string
+  readonly alg: SigningAlgorithm
+  readonly secret?: string
+  readonly publicKey?: JWK
+  readonly status?: 'active' | 'verify-only' | 'revoked'
+}
 
 /** Server configuration (every field has a default; see `docs/configuration.md`). */
 export interface ServerConfig {
@@ -18,12 +34,24 @@ export interface ServerConfig {
     /** Largest accepted JWT lifetime (`exp - (iat ?? now)`), in seconds; undefined for none (Tinybird). */
     readonly maxTtlSeconds: number | undefined
     /**
-     * Extra JWT verification keys beyond the admin token (rotation, asymmetric keys). Owned by the tokens
-     * module; see `docs/auth.md`. Default none.
+     * Extra JWT verification keys beyond the admin token and the catalog's named keys (`dunlin key add`), e.g. an
+     * HS256 secret shared with another service or a public key. See `docs/auth.md`. Default none.
      */
-    readonly signingKeys: readonly Readonly<Record<string, unknown>>[]
-    /** JWKS source for asymmetric keys (`url` or `file`). Default none. */
-    readonly jwks: { readonly url?: string; readonly file?: string } | undefined
+    readonly signingKeys: readonly ConfiguredSigningKey[]
+    /**
+     * JWKS source for asymmetric keys (`url` or `file`). A URL is cached per `Cache-Control` (default 5 min) and
+     * refetched on an unknown `kid` at most every `cooldownSeconds` (default 30). Default none.
+     */
+    readonly jwks:
+      | { readonly url?: string; readonly file?: string; readonly cooldownSeconds?: number }
+      | undefined
+    /** Largest accepted JWT, in bytes. Default 8192. */
+    readonly maxTokenBytes: number
+    /**
+     * How often tokens, signing keys and revocations are re-read from the catalog store, in milliseconds, so changes
+     * made by another process sharing the catalog apply here. 0 turns it off. Default 1_000.
+     */
+    readonly syncIntervalMs: number
     /** Required JWT `aud`/`iss` when set. Default none (Tinybird ignores both). */
     readonly audience: string | undefined
     readonly issuer: string | undefined
@@ -69,6 +97,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
     maxTtlSeconds: undefined,
     signingKeys: [],
     jwks: undefined,
+    maxTokenBytes: 8192,
+    syncIntervalMs: 1_000,
     audience: undefined,
     issuer: undefined,
     rateLimitParam: undefined,
@@ -104,6 +134,14 @@ export interface AppDeps {
    * closes (ingest buffers drain here). Hooks run in registration order.
    */
   readonly onShutdown: (hook: () => Promise<void>) => void
+  /**
+   * Every database name the engine had at start (plus the workspace's): user SQL may never name one
+   * directly, so a shared ClickHouse server's other databases stay out of reach.
+   */
+  readonly protectedDatabases: readonly string[]
+  /** Writer of `tinybird.pipe_stats_rt`; undefined disables it. */
+  readonly pipeStats: PipeStatsWriter | undefined
+  readonly metrics: Metrics
 }
 
 /** Hono environment: per-request variables. */
@@ -114,5 +152,19 @@ export interface AppEnv {
     config: ServerConfig
     deps: AppDeps
     principal: Principal | undefined
+    /** Set by pipe and SQL API routes; recorded to `tinybird.pipe_stats_rt` when the response is sent. */
+    stats: RequestStats | undefined
   }
+}
+
+/** What a pipe or SQL API request read, for `tinybird.pipe_stats_rt`. */
+export interface RequestStats {
+  /** Pipe id and name; `query_api` for `/v0/sql` (Tinybird). */
+  pipeId: string
+  pipeName: string
+  /** Request params plus fixed params, as strings; empty for POST bodies (Tinybird). */
+  parameters: Record<string, string>
+  readRows: number
+  readBytes: number
+  resultRows: number
 }

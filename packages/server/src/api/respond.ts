@@ -1,13 +1,17 @@
 /** @module Runs a read and writes its result with the right headers. */
 import type { Context } from 'hono'
 import type { AppEnv } from './context.js'
+import { jsonResultRows } from './pipe-stats.js'
 
-/** Databases user SQL may never name directly. */
-export function protectedDatabases(workspaceDb: string): string[] {
+/** Databases user SQL may never name directly: the engine's (read at start) and the well-known ones. */
+export function protectedDatabases(c: Context<AppEnv>): string[] {
+  const deps = c.get('deps')
   return [
-    workspaceDb,
+    ...deps.protectedDatabases,
+    deps.workspace.database,
     'system',
     'information_schema',
+    'INFORMATION_SCHEMA',
     'default',
     'tinybird',
     '_temporary_and_external_tables',
@@ -35,6 +39,13 @@ export async function respondWithResult(
     maxResultBytes: deps.config.limits.maxResultBytes,
     settings,
   })
+  deps.metrics.engineSeconds.observe({ kind: 'read' }, result.elapsedSeconds)
+  const stats = c.get('stats')
+  if (stats !== undefined) {
+    stats.readRows = result.rowsRead
+    stats.readBytes = result.bytesRead
+    stats.resultRows = engineFormat === 'JSON' ? jsonResultRows(result.body) : 0
+  }
   c.header('Content-Type', contentType)
   c.header(
     'X-TB-Statistics',

@@ -16,6 +16,7 @@ import type { ApplyProgress, ApplyReport } from '../catalog/index.js'
 import { call, resolveTarget } from './http.js'
 import { parseTtlSeconds } from './ttl.js'
 import { watchProject } from './watch-project.js'
+import { readAuthConfig } from './token-commands.js'
 
 /** Where the CLI writes: stdout for results, stderr for progress and diagnostics. */
 export interface Io {
@@ -38,9 +39,13 @@ export interface StartOptions {
   local: boolean
   force: boolean
   fixtures: boolean
-  authStatus: 401 | 403
-  leeway: number
+  /** Flags win over `configFile`; undefined means "not given". */
+  authStatus?: 401 | 403
+  leeway?: number
+  /** JSON config file (`{ "auth": { … } }`, see docs/auth.md); read when it exists. */
+  configFile: string
   maxTtl?: number
+  clickhouseUrl?: string
 }
 
 /** A progress reporter for fixture loads: a bar on a TTY, plain lines otherwise. */
@@ -181,6 +186,7 @@ export async function startCommand(
   try {
     srv = await createServer({
       dataDir: opts.dataDir,
+      ...(opts.clickhouseUrl !== undefined ? { clickhouseUrl: opts.clickhouseUrl } : {}),
       ...(project !== undefined ? { project } : {}),
       port: opts.port,
       host: opts.host,
@@ -189,9 +195,10 @@ export async function startCommand(
       config: {
         local: opts.local,
         auth: {
-          failureStatus: opts.authStatus,
-          leewaySeconds: opts.leeway,
-          maxTtlSeconds: opts.maxTtl,
+          ...readAuthConfig(resolve(opts.configFile)),
+          ...(opts.authStatus !== undefined ? { failureStatus: opts.authStatus } : {}),
+          ...(opts.leeway !== undefined ? { leewaySeconds: opts.leeway } : {}),
+          ...(opts.maxTtl !== undefined ? { maxTtlSeconds: opts.maxTtl } : {}),
         },
       },
       onProgress: progress.onProgress,

@@ -47,13 +47,20 @@ function startCommandDef(name: 'start' | 'dev', description: string): Command {
     .addOption(
       new Option(
         '--auth-status <status>',
-        'HTTP status for token failures (403 Tinybird, 401 RFC 6750)',
-      )
-        .choices(['401', '403'])
-        .default('403'),
+        'HTTP status for token failures: 403 (Tinybird, default) or 401 (RFC 6750)',
+      ).choices(['401', '403']),
     )
-    .option('--leeway <seconds>', 'clock-skew leeway for JWT exp/nbf, in seconds', int, 0)
+    .option('--leeway <seconds>', 'clock-skew leeway for JWT exp/nbf, in seconds (default 0)', int)
     .option('--max-ttl <seconds>', 'refuse JWTs that live longer than this, in seconds', int)
+    .option(
+      '--clickhouse-url <url>',
+      'use a ClickHouse server instead of the embedded engine (default $DUNLIN_CLICKHOUSE_URL)',
+    )
+    .option(
+      '--config <file>',
+      'JSON config file with an "auth" section (see docs/auth.md)',
+      'dunlin.config.json',
+    )
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -73,9 +80,13 @@ async function main(argv: string[]): Promise<number> {
         local: o['local'] === true,
         force: o['force'] === true,
         fixtures: o['fixtures'] !== false,
-        authStatus: o['authStatus'] === '401' ? 401 : 403,
-        leeway: o['leeway'] as number,
+        ...(o['authStatus'] !== undefined
+          ? { authStatus: o['authStatus'] === '401' ? (401 as const) : (403 as const) }
+          : {}),
+        ...(o['leeway'] !== undefined ? { leeway: o['leeway'] as number } : {}),
+        configFile: typeof o['config'] === 'string' ? o['config'] : 'dunlin.config.json',
         ...(o['maxTtl'] !== undefined ? { maxTtl: o['maxTtl'] as number } : {}),
+        ...(typeof o['clickhouseUrl'] === 'string' ? { clickhouseUrl: o['clickhouseUrl'] } : {}),
       }
       await startCommand(project, opts, io, watch)
     }

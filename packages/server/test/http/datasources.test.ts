@@ -48,6 +48,22 @@ describe('GET /v0/datasources', () => {
     expect((await t.fetch(`/v0/datasources/events?token=${pipeToken}`)).status).toBe(403)
   })
 
+  it('lists each quarantine data source and describes it', async () => {
+    const { datasources } = (await (
+      await t.fetch('/v0/datasources', { headers: admin() })
+    ).json()) as { datasources: { name: string; type: string }[] }
+    expect(datasources.find((d) => d.name === 'events_quarantine')).toMatchObject({
+      type: 'quarantine',
+    })
+    const one = await t.fetch('/v0/datasources/events_quarantine', { headers: admin() })
+    expect(one.status).toBe(200)
+    expect(await one.json()).toMatchObject({
+      name: 'events_quarantine',
+      quarantine_of: 'events',
+      statistics: { row_count: 0 },
+    })
+  })
+
   it('keeps a quarantine table per data source, readable through SQL', async () => {
     const res = await t.fetch(
       `/v0/sql?q=${encodeURIComponent('SELECT count() AS n FROM events_quarantine')}`,

@@ -63,6 +63,41 @@ function datasourceJson(
   }
 }
 
+/** The quarantine data source of `d` (`<ds>_quarantine`): every column as text, plus the error columns. */
+function quarantineJson(
+  d: DatasourceEntry,
+  stats: { rows: number; bytes: number } | undefined,
+): Record<string, unknown> {
+  const text = (name: string): Record<string, unknown> => ({
+    name,
+    type: 'Nullable(String)',
+    nullable: true,
+    jsonpath: null,
+    default_value: null,
+    codec: null,
+  })
+  return {
+    id: `${d.id}_quarantine`,
+    name: `${d.name}_quarantine`,
+    description: `Rows of ${d.name} that could not be ingested, with the reason`,
+    type: 'quarantine',
+    quarantine_of: d.name,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+    tags: [],
+    engine: { engine: 'MergeTree', engine_sorting_key: 'insertion_date' },
+    columns: [
+      ...d.def.columns.map((c) => text(c.name)),
+      { ...text('c__error_column'), type: 'Array(String)', nullable: false },
+      { ...text('c__error'), type: 'Array(String)', nullable: false },
+      text('c__import_id'),
+      { ...text('insertion_date'), type: 'DateTime', nullable: false },
+      text('c__line'),
+    ],
+    statistics: { row_count: stats?.rows ?? 0, bytes: stats?.bytes ?? 0 },
+  }
+}
+
 /** Registers the read routes of the Data Sources API. */
 export function datasourceRoutes(app: Hono<AppEnv>): void {
   app.get('/v0/datasources', async (c) => {
@@ -74,21 +109,25 @@ export function datasourceRoutes(app: Hono<AppEnv>): void {
       visible.map((d) => d.name),
     )
     return c.json({
-      datasources: visible.map((d) =>
+      datasources: visible.flatMap((d) => [
         datasourceJson(d, stats.get(d.name), stats.get(`${d.name}_quarantine`)?.rows),
-      ),
+        quarantineJson(d, stats.get(`${d.name}_quarantine`)),
+      ]),
     })
   })
   app.get('/v0/datasources/:name', async (c) => {
     const principal = await authenticate(c, { allowJwt: false })
     const deps = c.get('deps')
     const name = c.req.param('name')
-    const d = deps.workspace.datasources.find((x) => x.name === name || x.id === name)
+    const quarantine = name.endsWith('_quarantine')
+    const baseName = quarantine ? name.slice(0, -'_quarantine'.length) : name
+    const d = deps.workspace.datasources.find((x) => x.name === baseName || x.id === baseName)
     if (d === undefined)
       throw new ServerError('ERR_REQUEST_NOT_FOUND', `Data Source "${name}" does not exist`)
     if (!canRead(principal, d))
       throw new ServerError('ERR_AUTH_SCOPE_DENIED', `token has no READ scope for ${d.name}`)
     const stats = await statistics(deps, [d.name])
+    if (quarantine) return c.json(quarantineJson(d, stats.get(`${d.name}_quarantine`)))
     return c.json(datasourceJson(d, stats.get(d.name), stats.get(`${d.name}_quarantine`)?.rows))
   })
 }

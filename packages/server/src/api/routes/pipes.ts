@@ -8,6 +8,7 @@ import { authenticate, authorizePipeRead, readPolicy } from '../authn.js'
 import type { AppEnv } from '../context.js'
 import { ENDPOINT_FORMATS, outputSettings, type OutputFormat } from '../formats.js'
 import { readParams } from '../params.js'
+import { openApiDocument } from '../openapi.js'
 import { protectedDatabases, respondWithResult } from '../respond.js'
 
 const DATA_ROUTE = /^(.+)\.(json|csv|ndjson|parquet)$/
@@ -37,6 +38,14 @@ async function endpointData(
     )
   }
   const args = authorizePipeRead(c, principal, pipe, params.args)
+  c.set('stats', {
+    pipeId: pipe.id,
+    pipeName: pipe.name,
+    parameters: c.req.method === 'GET' ? stringParams(args) : {},
+    readRows: 0,
+    readBytes: 0,
+    resultRows: 0,
+  })
   const composed = composePipe(deps.workspace, pipe, args)
   let sql = composed.sql
   if (params.q !== undefined && params.q.trim() !== '') {
@@ -54,7 +63,7 @@ async function endpointData(
     const confined = confineSql(deps.workspace, params.q, readPolicy(principal), {
       underscore: sql,
       args,
-      protectedDatabases: protectedDatabases(deps.workspace.database),
+      protectedDatabases: protectedDatabases(c),
     })
     if (confined.format !== undefined) {
       throw new ServerError(
@@ -68,6 +77,19 @@ async function endpointData(
   const settings = { ...composed.settings, ...outputSettings((n) => c.req.query(n)) }
   if (composed.warnings.length > 0) c.header('X-Tb-Warning', JSON.stringify(composed.warnings))
   return respondWithResult(c, sql, fmt.engine, fmt.contentType, settings)
+}
+
+/** Params as `pipe_stats_rt.parameters` stores them: every value a string (arrays comma-joined). */
+function stringParams(args: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(args)) {
+    out[k] = Array.isArray(v)
+      ? v.map(String).join(',')
+      : typeof v === 'string'
+        ? v
+        : JSON.stringify(v)
+  }
+  return out
 }
 
 /** The pipe JSON Tinybird returns from `GET /v0/pipes/<name>`. */
@@ -120,6 +142,23 @@ export function pipeRoutes(app: Hono<AppEnv>): void {
       (p) => full || pipeAccess(principal, { id: p.id, name: p.name }) !== null,
     )
     return c.json({ pipes: pipes.map((p) => pipeJson(p, deps.publicUrl, full)) })
+  })
+
+  app.get('/v0/pipes/openapi.json', async (c) => {
+    const principal = await authenticate(c, { allowJwt: true })
+    const deps = c.get('deps')
+    const readable = deps.workspace.pipes.filter(
+      (p) => pipeAccess(principal, { id: p.id, name: p.name }) !== null,
+    )
+    return c.json(
+      await openApiDocument(
+        deps.engine,
+        deps.workspace,
+        readable,
+        deps.publicUrl,
+        `${deps.workspace.info.name} endpoints`,
+      ),
+    )
   })
 
   const data = async (c: Context<AppEnv>): Promise<Response> => {

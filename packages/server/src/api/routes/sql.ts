@@ -32,6 +32,14 @@ async function sqlApi(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get('deps')
   const params = await readParams(c)
   const principal = await authenticate(c, { allowJwt: false, bodyToken: params.bodyToken })
+  c.set('stats', {
+    pipeId: 'query_api',
+    pipeName: 'query_api',
+    parameters: {},
+    readRows: 0,
+    readBytes: 0,
+    resultRows: 0,
+  })
   let q: string = params.q ?? ''
   if (q.trim() === '') {
     throw new ServerError(
@@ -87,7 +95,7 @@ async function sqlApi(c: Context<AppEnv>): Promise<Response> {
   const confined = confineSql(deps.workspace, q, policy, {
     ...(underscore !== undefined ? { underscore } : {}),
     args,
-    protectedDatabases: protectedDatabases(deps.workspace.database),
+    protectedDatabases: protectedDatabases(c),
   })
   const fmt = sqlFormat(confined.format)
   const settings = { ...confined.composed.settings, ...outputSettings((n) => c.req.query(n)) }

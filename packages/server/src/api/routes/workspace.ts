@@ -2,7 +2,7 @@
 import type { Hono } from 'hono'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { ServerError } from '../../errors.js'
-import { authenticate } from '../authn.js'
+import { authenticate, requireAdmin } from '../authn.js'
 import type { AppEnv } from '../context.js'
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/
@@ -29,6 +29,14 @@ export function workspaceRoutes(app: Hono<AppEnv>): void {
     }
     const admin = deps.workspace.adminToken()
     return c.json({ admin_token: admin, user_token: admin, workspace_admin_token: admin })
+  })
+
+  // Prometheus scrape endpoint; needs an admin token (scrapers send it as a bearer token).
+  app.get('/metrics', async (c) => {
+    requireAdmin(await authenticate(c, { allowJwt: false }))
+    const { registry } = c.get('deps').metrics
+    c.header('Content-Type', registry.contentType)
+    return c.body(await registry.metrics())
   })
 
   app.get('/health', (c) => c.json({ status: 'ok' }))

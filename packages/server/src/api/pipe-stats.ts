@@ -1,0 +1,103 @@
+/**
+ * @module `tinybird.pipe_stats_rt`: one row per endpoint and SQL API request, with Tinybird's columns, so
+ * Tinybird's monitoring guides and dashboards work. Rows are buffered and written in batches (at most one
+ * second late, and on shutdown); a failed write is logged, never fails a request.
+ */
+import type { Logger } from 'pino'
+import type { Engine } from '../engine/index.js'
+import { serviceTable } from '../catalog/index.js'
+
+/** One request's row (snake_case: it is written as JSONEachRow). */
+export interface PipeStatsRow {
+  start_datetime: string
+  user_id: string
+  request_id: string
+  url: string
+  pipe_id: string
+  pipe_name: string
+  status_code: number
+  error: 0 | 1
+  token: string
+  token_name: string
+  /** Seconds. */
+  duration: number
+  read_bytes: number
+  read_rows: number
+  billable: 0 | 1
+  result_rows: number
+  parameters: Record<string, string>
+  method: string
+  release: string
+  user_agent: string | null
+  resource_tags: string[]
+  cpu_time: number
+}
+
+/** Rows waiting to be written, flushed by size or time. */
+export class PipeStatsWriter {
+  private rows: PipeStatsRow[] = []
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> = Promise.resolve()
+  private readonly engine: Engine
+  private readonly table: string
+  private readonly log: Logger
+  private readonly opts: { flushIntervalMs?: number; maxRows?: number }
+
+  /**
+   * @param opts.flushIntervalMs - Longest a row waits, in milliseconds. Default 1_000.
+   * @param opts.maxRows - Rows that trigger a flush. Default 1_000.
+   */
+  constructor(
+    engine: Engine,
+    database: string,
+    log: Logger,
+    opts: { flushIntervalMs?: number; maxRows?: number } = {},
+  ) {
+    this.opts = opts
+    this.engine = engine
+    this.table = `${database}.${serviceTable('pipe_stats_rt')}`
+    this.log = log
+  }
+
+  /** Queues a row. */
+  record(row: PipeStatsRow): void {
+    this.rows.push(row)
+    if (this.rows.length >= (this.opts.maxRows ?? 1_000)) void this.flush()
+    else this.timer ??= setTimeout(() => void this.flush(), this.opts.flushIntervalMs ?? 1_000)
+  }
+
+  /** Writes every queued row; resolves when they are in the engine. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const batch = this.rows
+    this.rows = []
+    if (batch.length === 0) return this.flushing
+    this.flushing = this.flushing.then(async () => {
+      try {
+        await this.engine.insert(
+          this.table,
+          batch.map((r) => JSON.stringify(r)).join('\n'),
+          'JSONEachRow',
+        )
+      } catch (e) {
+        this.log.error({ err: e, rows: batch.length }, 'pipe_stats_rt write failed')
+      }
+    })
+    return this.flushing
+  }
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, from milliseconds since the epoch. */
+export function clickhouseDateTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** The result rows of a ClickHouse `JSON` body, read from its `"rows": N` line near the end. */
+export function jsonResultRows(body: Uint8Array): number {
+  const tail = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    .subarray(Math.max(0, body.byteLength - 4096))
+    .toString('utf8')
+  const m = /"rows":\s*(\d+)/.exec(tail)
+  return m?.[1] === undefined ? 0 : Number(m[1])
+}
