@@ -20,6 +20,7 @@ import { ServerError } from './errors.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
 import { PipeStatsWriter } from './api/pipe-stats.js'
 import { createMetrics } from './api/metrics.js'
+import { startCopyScheduler } from './api/copy-scheduler.js'
 import type { Hono } from 'hono'
 import type { AppEnv } from './api/index.js'
 
@@ -40,6 +41,8 @@ export interface CreateServerOptions {
   host?: string
   /** Recreate data sources whose change would drop data. Default false. */
   force?: boolean
+  /** Populate materialized views created or changed by applying the project (Tinybird's `--populate`). Default false. */
+  populate?: boolean
   /** Load project fixtures into empty data sources. Default true. */
   fixtures?: boolean
   config?: Partial<Omit<ServerConfig, 'auth' | 'limits' | 'ingest'>> & {
@@ -126,6 +129,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       const applied = await workspace.applyProject(project, {
         force,
         fixtures: opts.fixtures ?? true,
+        populate: opts.populate ?? false,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       })
       applied.warnings.push(...(await applyChartFiles(workspace, project.root)))
@@ -171,6 +175,11 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       },
     }
     const app = createApp(deps)
+    const copies = startCopyScheduler(deps)
+    shutdownHooks.unshift(() => {
+      copies.stop()
+      return Promise.resolve()
+    })
     const listening =
       opts.port === undefined ? undefined : await listen(app, { port: opts.port, host })
     if (listening) publicUrl = `http://${publicHost}:${listening.port}`
@@ -183,7 +192,11 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       firstStart,
       report,
       config,
-      reload: async (r = {}) => (await apply(r.force ?? false)) ?? emptyApplyReport(),
+      reload: async (r = {}) => {
+        const report = (await apply(r.force ?? false)) ?? emptyApplyReport()
+        copies.reschedule()
+        return report
+      },
       close: async () => {
         if (closed) return
         closed = true

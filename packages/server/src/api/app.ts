@@ -13,6 +13,7 @@ import { chartRoutes } from './routes/charts.js'
 import { datasourceRoutes } from './routes/datasources.js'
 import { datasourceWriteRoutes } from './routes/datasources-write.js'
 import { eventsRoutes } from './routes/events.js'
+import { pipeJobRoutes } from './routes/pipe-jobs.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { pipeRoutes } from './routes/pipes.js'
 import { sqlRoutes } from './routes/sql.js'
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   datasourceWriteRoutes(app)
   tokenRoutes(app)
   chartRoutes(app)
+  pipeJobRoutes(app)
   pipeRoutes(app)
   sqlRoutes(app)
   datasourceRoutes(app)

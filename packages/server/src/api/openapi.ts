@@ -53,9 +53,7 @@ export function columnSchema(type: string): Schema {
   return { type: 'string' }
 }
 
-function parameters(
-  pipe: PipeEntry,
-): {
+function parameters(pipe: PipeEntry): {
   name: string
   in: 'query'
   required: boolean

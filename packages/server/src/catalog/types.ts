@@ -103,6 +103,8 @@ export interface CatalogState {
   readonly pipes: readonly PipeEntry[]
   /** Absent in catalogs written before charts existed. */
   readonly charts?: readonly ChartEntry[]
+  /** Materialized view name → sha256 of its SQL, so unchanged views are left alone on re-apply. */
+  readonly materializations?: Readonly<Record<string, string>>
   /** Named JWT signing keys. Absent in catalogs written before keys existed. */
   readonly signingKeys?: readonly SigningKeyEntry[]
   /** Revoked JWT names and ids. Absent in catalogs written before revocation existed. */

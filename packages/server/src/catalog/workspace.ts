@@ -14,9 +14,10 @@ import {
   datasourceDdl,
   type DatasourceFile,
   type PipeFile,
+  type PipeNode,
   type Project,
 } from '../datafiles/index.js'
-import { escapeIdentifier, escapeString } from '../template/index.js'
+import { escapeIdentifier, escapeString, type TemplateArgs } from '../template/index.js'
 import { analyzeSql } from '../sql/index.js'
 import { composePipe, type Resources } from './compose.js'
 import type { CatalogStore } from './store.js'
@@ -55,6 +56,11 @@ export interface ApplyOptions {
   /** Load `fixtures/<datasource>.{sql,ndjson,csv}` into empty data sources. Default true. */
   readonly fixtures?: boolean
   readonly onProgress?: (p: ApplyProgress) => void
+  /**
+   * Fill materialized views created or changed by this apply from the data already in their source (Tinybird's
+   * `--populate`). Rows written while the population runs may be counted twice, as in Tinybird. Default false.
+   */
+  readonly populate?: boolean
 }
 
 /** An apply report that changed nothing. */
@@ -591,7 +597,15 @@ export class Workspace implements Resources {
     }
 
     // 4. Materialized views, after fixtures so they do not double-count what `populate` would add.
-    for (const p of nextPipes) await this.ensureMaterializedViews(p)
+    const fresh: string[] = []
+    for (const p of nextPipes) fresh.push(...(await this.ensureMaterializedViews(p)))
+    if (opts.populate === true) {
+      for (const key of fresh) {
+        const [pipe = '', node = ''] = key.split('/')
+        const { rows } = await this.populate(pipe, node)
+        report.warnings.push(`Populated ${pipe}.${node}: ${rows} rows`)
+      }
+    }
 
     // 5. Datafile tokens.
     const grants = new Map<string, string[]>()
@@ -839,26 +853,113 @@ export class Workspace implements Resources {
     return rows
   }
 
-  private async ensureMaterializedViews(p: PipeEntry): Promise<void> {
-    for (const node of p.def.nodes) {
-      if (node.type !== 'materialized' || node.datasource === undefined) continue
-      const target = this.datasource(node.datasource)
-      if (target === undefined) {
-        throw new ServerError(
-          'ERR_DATAFILE_INVALID',
-          `Materialized node '${node.name}' of pipe '${p.name}' writes to unknown data source '${node.datasource}'`,
-          {
-            details: { pipe: p.name, node: node.name, datasource: node.datasource },
-          },
-        )
-      }
-      const { sql } = composePipe(this, p, {}, { nodeName: node.name })
-      const view = `${escapeIdentifier(this.database)}.${escapeIdentifier(`${p.name}__${node.name}__mv`)}`
-      await this.engine.command(`DROP TABLE IF EXISTS ${view}${this.sync}`)
-      await this.engine.command(
-        `CREATE MATERIALIZED VIEW ${view} TO ${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)} AS ${sql}`,
+  private materializedNode(
+    pipeName: string,
+    nodeName: string,
+  ): { pipe: PipeEntry; node: PipeNode; target: DatasourceEntry; view: string } {
+    const pipe = this.pipe(pipeName)
+    const node = pipe?.def.nodes.find((n) => n.name === nodeName && n.type === 'materialized')
+    if (pipe === undefined || node?.datasource === undefined) {
+      throw new ServerError(
+        'ERR_REQUEST_NOT_FOUND',
+        `Materialized node '${nodeName}' of pipe '${pipeName}' not found`,
       )
     }
+    const target = this.datasource(node.datasource)
+    if (target === undefined) {
+      throw new ServerError(
+        'ERR_DATAFILE_INVALID',
+        `Materialized node '${node.name}' of pipe '${pipe.name}' writes to unknown data source '${node.datasource}'`,
+        { details: { pipe: pipe.name, node: node.name, datasource: node.datasource } },
+      )
+    }
+    return {
+      pipe,
+      node,
+      target,
+      view: `${escapeIdentifier(this.database)}.${escapeIdentifier(`${pipe.name}__${node.name}__mv`)}`,
+    }
+  }
+
+  /**
+   * Creates the pipe's materialized views, or recreates those whose SQL changed; unchanged views are left in
+   * place so no write is missed during a re-apply. Returns `pipe/node` of each view created or recreated.
+   */
+  private async ensureMaterializedViews(p: PipeEntry): Promise<string[]> {
+    const fresh: string[] = []
+    for (const n of p.def.nodes) {
+      if (n.type !== 'materialized' || n.datasource === undefined) continue
+      const { target, view } = this.materializedNode(p.name, n.name)
+      const { sql } = composePipe(this, p, {}, { nodeName: n.name })
+      const create = `CREATE MATERIALIZED VIEW ${view} TO ${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)} AS ${sql}`
+      const hash = createHash('sha256').update(create).digest('hex')
+      const key = `${p.name}__${n.name}__mv`
+      if (this.state.materializations?.[key] === hash && (await this.tableExists(key))) continue
+      await this.engine.command(`DROP TABLE IF EXISTS ${view}${this.sync}`)
+      await this.engine.command(create)
+      await this.commit({
+        ...this.state,
+        materializations: { ...this.state.materializations, [key]: hash },
+      })
+      fresh.push(`${p.name}/${n.name}`)
+    }
+    return fresh
+  }
+
+  /**
+   * Fills a materialized node's target from the data already in its source: `INSERT INTO target <node SQL>`.
+   *
+   * Shape: `{ rows }`, the rows the target gained (approximate when other writes run at the same time).
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404) for an unknown pipe or materialized node.
+   * @see Tinybird CLI `tb push --populate`
+   */
+  async populate(pipeName: string, nodeName: string): Promise<{ rows: number }> {
+    const { pipe, target } = this.materializedNode(pipeName, nodeName)
+    const { sql } = composePipe(this, pipe, {}, { nodeName })
+    const before = await this.countRows(target.name)
+    await this.engine.command(
+      `INSERT INTO ${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)} ${sql}`,
+      { timeoutMs: 3_600_000 },
+    )
+    return { rows: (await this.countRows(target.name)) - before }
+  }
+
+  /**
+   * Runs a copy pipe: its `TYPE copy` node, rendered with `args`, is inserted into `TARGET_DATASOURCE`
+   * (`COPY_MODE replace` empties the target first; not atomic).
+   *
+   * Shape: `{ rows, target, mode }`.
+   * @throws {ServerError} `ERR_REQUEST_NOT_FOUND` (404) when the pipe has no copy node; `ERR_DATAFILE_INVALID`
+   *   (400) for an unknown target; `ERR_TEMPLATE_*` (400) from rendering.
+   * @see Tinybird docs, "Copy pipes"
+   */
+  async runCopy(
+    pipeName: string,
+    args: TemplateArgs = {},
+  ): Promise<{ rows: number; target: string; mode: 'append' | 'replace' }> {
+    const pipe = this.pipe(pipeName)
+    const node = pipe?.def.nodes.find((n) => n.type === 'copy')
+    if (pipe === undefined || node === undefined) {
+      throw new ServerError('ERR_REQUEST_NOT_FOUND', `The pipe '${pipeName}' is not a copy pipe`)
+    }
+    const target =
+      node.targetDatasource === undefined ? undefined : this.datasource(node.targetDatasource)
+    if (target === undefined) {
+      throw new ServerError(
+        'ERR_DATAFILE_INVALID',
+        `Copy node '${node.name}' of pipe '${pipe.name}' writes to unknown data source '${node.targetDatasource ?? ''}'`,
+        {
+          details: { pipe: pipe.name, node: node.name },
+        },
+      )
+    }
+    const { sql } = composePipe(this, pipe, args, { nodeName: node.name })
+    const table = `${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)}`
+    const mode = node.copyMode ?? 'append'
+    if (mode === 'replace') await this.engine.command(`TRUNCATE TABLE ${table}`)
+    const before = await this.countRows(target.name)
+    await this.engine.command(`INSERT INTO ${table} ${sql}`, { timeoutMs: 3_600_000 })
+    return { rows: (await this.countRows(target.name)) - before, target: target.name, mode }
   }
 
   /** A stable fingerprint of the catalog, for ETags and change detection. */

@@ -39,6 +39,7 @@ export interface StartOptions {
   local: boolean
   force: boolean
   fixtures: boolean
+  populate?: boolean
   /** Flags win over `configFile`; undefined means "not given". */
   authStatus?: 401 | 403
   leeway?: number
@@ -192,6 +193,7 @@ export async function startCommand(
       host: opts.host,
       force: opts.force,
       fixtures: opts.fixtures,
+      populate: opts.populate ?? false,
       config: {
         local: opts.local,
         auth: {

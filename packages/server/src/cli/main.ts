@@ -44,6 +44,7 @@ function startCommandDef(name: 'start' | 'dev', description: string): Command {
     )
     .option('--force', 'recreate data sources whose change would drop data', false)
     .option('--no-fixtures', 'do not load fixtures/ into empty data sources')
+    .option('--populate', 'fill new or changed materialized views from existing data', false)
     .addOption(
       new Option(
         '--auth-status <status>',
@@ -80,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
         local: o['local'] === true,
         force: o['force'] === true,
         fixtures: o['fixtures'] !== false,
+        populate: o['populate'] === true,
         ...(o['authStatus'] !== undefined
           ? { authStatus: o['authStatus'] === '401' ? (401 as const) : (403 as const) }
           : {}),

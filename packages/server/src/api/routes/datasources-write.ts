@@ -34,15 +34,16 @@ const MAX_URL_BYTES = 1024 * 1024 * 1024
 const MAX_MULTIPART_BYTES = 512 * 1024 * 1024
 
 /** A job as `GET /v0/jobs/<id>` shows it. */
-interface Job {
+export interface Job {
   id: string
   job_id: string
-  kind: 'delete_data' | 'import'
+  kind: 'delete_data' | 'import' | 'copy' | 'populateview'
   status: 'waiting' | 'working' | 'done' | 'error'
   created_at: string
   updated_at: string
   job_url: string
   datasource: { id: string; name: string }
+  pipe?: { id: string; name: string }
   delete_condition?: string
   url?: string
   rows_affected?: number
@@ -51,7 +52,8 @@ interface Job {
 }
 
 const jobsByDeps = new WeakMap<AppDeps, Map<string, Job>>()
-function jobs(deps: AppDeps): Map<string, Job> {
+/** The jobs this server started (in memory; lost on restart), by id, shown by `GET /v0/jobs/<id>`. */
+export function jobs(deps: AppDeps): Map<string, Job> {
   let m = jobsByDeps.get(deps)
   if (m === undefined) {
     m = new Map()
