@@ -1,6 +1,6 @@
 /**
  * @module The ingest buffer: accepted rows wait per table and are flushed in batches (by size, after at most
- * `flushIntervalMs`, at once for `wait=true`, as soon as the engine is idle once an eighth of `flushBytes`
+ * `flushIntervalMs`, at once for `wait=true`, as soon as the engine is idle once 1/32 of `flushBytes` (256 KiB by default)
  * is waiting, and at shutdown), so many small requests become few engine
  * inserts. A batch the engine refuses is split to find the bad rows, which go to quarantine; nothing
  * accepted is dropped silently. Imports the engine port and `../errors.js`.
@@ -8,6 +8,13 @@
 import type { Engine } from '../engine/index.js'
 import { ServerError } from '../errors.js'
 import { quarantineLines, type MappedRows } from './row-mapper.js'
+
+/**
+ * Share of `flushBytes` that is written at once when no write is in flight (group commit). 1/32 = 256 KiB by
+ * default: below a typical 1 MB request, so a lone request or the tail of a bulk load does not wait out the flush
+ * interval, and above what 1,000 events/s of trickle traffic gather between writes, so parts stay few.
+ */
+const IDLE_FLUSH_FRACTION = 32
 
 /** What one append ended with. */
 export interface AppendOutcome {
@@ -128,7 +135,7 @@ export class IngestService {
     // Full buffer, or a sizeable one while the engine is idle (group commit): write now.
     if (
       tb.bytes >= this.#opts.flushBytes ||
-      (tb.pending.length === 0 && tb.bytes >= this.#opts.flushBytes / 8)
+      (tb.pending.length === 0 && tb.bytes >= this.#opts.flushBytes / IDLE_FLUSH_FRACTION)
     )
       this.#flush(tb)
     else if (opts.wait && !tb.soon) {
@@ -181,7 +188,8 @@ export class IngestService {
       } finally {
         tb.inflightBytes -= bytes
         void tb.pending.splice(tb.pending.indexOf(p), 1)
-        if (tb.pending.length === 0 && tb.bytes >= this.#opts.flushBytes / 8) this.#flush(tb)
+        if (tb.pending.length === 0 && tb.bytes >= this.#opts.flushBytes / IDLE_FLUSH_FRACTION)
+          this.#flush(tb)
       }
     })
     tb.pending.push(p)
