@@ -40,6 +40,7 @@ export const CATALOGUE = {
   ERR_AUTH_TOKEN_INVALID: { status: 403, area: 'auth' },
   ERR_AUTH_TOKEN_EXPIRED: { status: 403, area: 'auth' },
   ERR_AUTH_TOKEN_REVOKED: { status: 403, area: 'auth' },
+  ERR_AUTH_TOKEN_TOO_LARGE: { status: 431, area: 'auth' },
   ERR_AUTH_JWT_NOT_ALLOWED: { status: 403, area: 'auth' },
   ERR_AUTH_SCOPE_DENIED: { status: 403, area: 'auth' },
   ERR_AUTH_FIXED_PARAM: { status: 403, area: 'auth' },

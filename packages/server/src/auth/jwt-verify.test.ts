@@ -425,15 +425,25 @@ describe('verifyJwt: signature, algorithm and shape', () => {
     }
   })
 
-  it('rejects a 100 KB token on size, before any crypto', async () => {
+  it('rejects a 100 KB token on size with 431, before any crypto', async () => {
     const big = await signHs(base({ pad: 'x'.repeat(100 * 1024) }))
-    const e = await expectInvalid(big, 'size')
-    expect(e.message).toBe('invalid authentication token. Token too large')
-    await expectInvalid(
-      await signHs(base({ pad: 'x'.repeat(200) })),
-      'size',
-      policyOf({ maxTokenBytes: 256 }),
+    const e = await rejection(verifyJwt(big, policyOf(), clockAt()))
+    expect(e).toMatchObject({
+      code: 'ERR_AUTH_TOKEN_TOO_LARGE',
+      status: 431,
+      details: { reason: 'size', maxBytes: 8192 },
+    })
+    expect(e.message).toBe(
+      'invalid authentication token. Token too large (the limit is 8192 bytes)',
     )
+    const small = await rejection(
+      verifyJwt(
+        await signHs(base({ pad: 'x'.repeat(200) })),
+        policyOf({ maxTokenBytes: 256 }),
+        clockAt(),
+      ),
+    )
+    expect(small).toMatchObject({ code: 'ERR_AUTH_TOKEN_TOO_LARGE', details: { maxBytes: 256 } })
   })
 })
 

@@ -216,13 +216,19 @@ export async function verifyJwtDetailed(
 /**
  * Rejects a token over `policy.maxTokenBytes` before any decoding.
  *
- * @throws {ServerError} `ERR_AUTH_TOKEN_INVALID` (403), reason `'size'`.
+ * @throws {ServerError} `ERR_AUTH_TOKEN_TOO_LARGE` (431), reason `'size'`.
  * @internal
  */
 export function checkSize(token: string, policy: JwtPolicy): void {
   const max = policy.maxTokenBytes ?? DEFAULT_MAX_JWT_BYTES
   if (token.length > max || Buffer.byteLength(token, 'utf8') > max) {
-    throw invalid('size', 'Token too large')
+    throw new ServerError(
+      'ERR_AUTH_TOKEN_TOO_LARGE',
+      `${PREFIX}Token too large (the limit is ${max} bytes)`,
+      {
+        details: { reason: 'size', maxBytes: max },
+      },
+    )
   }
 }
 

@@ -59,8 +59,9 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/
  *
  * @param token - The token as sent; must start with `p.`.
  * @param lookupByHash - Returns the record whose `hash` equals the argument, or `undefined`.
- * @throws {ServerError} `ERR_AUTH_TOKEN_INVALID` (403): not `p.`-prefixed or longer than
- *   {@link MAX_STATIC_TOKEN_BYTES} (`details.reason` `'malformed'` / `'size'`), or unknown (`'unknown'`).
+ * @throws {ServerError} `ERR_AUTH_TOKEN_TOO_LARGE` (431): longer than {@link MAX_STATIC_TOKEN_BYTES}.
+ * @throws {ServerError} `ERR_AUTH_TOKEN_INVALID` (403): not `p.`-prefixed (`details.reason` `'malformed'`) or
+ *   unknown (`'unknown'`).
  * @see tinybird-compat.md §1.2, §1.4 ("Static token … no longer in the workspace")
  */
 export function verifyStaticToken(
@@ -71,7 +72,11 @@ export function verifyStaticToken(
     token.length > MAX_STATIC_TOKEN_BYTES ||
     Buffer.byteLength(token, 'utf8') > MAX_STATIC_TOKEN_BYTES
   ) {
-    throw invalidStatic('size', 'Token too large')
+    throw new ServerError(
+      'ERR_AUTH_TOKEN_TOO_LARGE',
+      `invalid authentication token. Token too large (the limit is ${MAX_STATIC_TOKEN_BYTES} bytes)`,
+      { details: { reason: 'size', maxBytes: MAX_STATIC_TOKEN_BYTES } },
+    )
   }
   if (!token.startsWith('p.') || token.length <= 2) {
     throw invalidStatic('malformed', 'Invalid token format')

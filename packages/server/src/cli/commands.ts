@@ -308,6 +308,8 @@ export async function tokenCreateJwtCommand(
     name: string
     fixedParam: string[]
     rps?: number
+    /** Sign on the server with this named key (Token API `kid`); the CLI never holds key secrets. */
+    kid?: string
   },
   io: Io,
 ): Promise<void> {
@@ -320,6 +322,25 @@ export async function tokenCreateJwtCommand(
     fixedParams[kv.slice(0, i)] = kv.slice(i + 1)
   }
   const target = await resolveTarget(opts)
+  if (opts.kid !== undefined) {
+    const exp = Math.floor(Date.now() / 1000) + ttlSeconds
+    const fixed = Object.keys(fixedParams).length > 0 ? { fixed_params: fixedParams } : {}
+    const res = await call(
+      target,
+      `/v0/tokens?expiration_time=${exp}&kid=${encodeURIComponent(opts.kid)}`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: opts.name,
+          scopes: opts.pipe.map((p) => ({ type: 'PIPES:READ', resource: p, ...fixed })),
+          ...(opts.rps ? { limits: { rps: opts.rps } } : {}),
+        }),
+      },
+    )
+    io.out(((await res.json()) as { token: string }).token)
+    return
+  }
   const ws = (await (await call(target, '/v1/workspace')).json()) as { id: string }
   const token = await signJwt(target.token, {
     workspaceId: ws.id,

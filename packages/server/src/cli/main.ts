@@ -139,6 +139,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--name <name>', 'JWT name (logs and rate-limit bucket)', 'cli_jwt')
     .option('--fixed-param <key=value>', 'fixed parameter, repeatable', collect, [])
     .option('--rps <n>', 'requests per second limit for this JWT', int)
+    .option(
+      '--kid <kid>',
+      'sign on the server with this named signing key (dunlin key ls) instead of the admin token',
+    )
     .option('--host <url>', 'server URL (default $DUNLIN_HOST or http://localhost:7181)')
     .option('--token <token>', "admin token (default $DUNLIN_TOKEN, or the local server's)")
     .action(
@@ -148,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
         name: string
         fixedParam: string[]
         rps?: number
+        kid?: string
         host?: string
         token?: string
       }) => {

@@ -238,6 +238,25 @@ describe('named signing keys: rotation without logging browsers out', () => {
     ])
     expect(JSON.stringify(keys)).not.toContain(k1.secret)
     expect((await read(tok1)).status).toBe(200)
+
+    // Minting with an explicit kid uses that active key; a verify-only or unknown kid is refused.
+    const mint = (kid: string): Promise<Response> =>
+      t.fetch(`/v0/tokens?expiration_time=${t.nowSeconds() + 60}&kid=${kid}`, {
+        method: 'POST',
+        headers: { ...admin(), 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: 'm',
+          scopes: [{ type: 'PIPES:READ', resource: 'top_airlines' }],
+        }),
+      })
+    const byKid = ((await (await mint('k2')).json()) as { token: string }).token
+    expect(decodeProtectedHeader(byKid).kid).toBe('k2')
+    expect((await read(byKid)).status).toBe(200)
+    for (const kid of ['k1', 'nope']) {
+      const refused = await mint(kid)
+      expect(refused.status).toBe(400)
+      expect(await refused.json()).toMatchObject({ code: 'ERR_REQUEST_PARAM' })
+    }
     expect((await read(await signWith(k2.secret, 'k2'))).status).toBe(200)
     // A kid-signed token cannot borrow another kid.
     const wrongKid = await read(await signWith(k2.secret, 'k1'))

@@ -160,7 +160,8 @@ function signingKeyJson(k: SigningKeyEntry): Record<string, unknown> {
 
 /**
  * Mints a JWT (Tinybird's `POST /v0/tokens?expiration_time=<unix>`, what `@tinybirdco/sdk` `createJWT` calls).
- * Signs with the newest `active` named key (header `kid`) when there is one, else with the admin token (Tinybird).
+ * Signs with the active named key given as `kid`, else the newest `active` named key (header `kid`) when there is
+ * one, else with the admin token (Tinybird).
  *
  * Body: `{ name, scopes: [{ type: 'PIPES:READ', resource, fixed_params? }], limits?: { rps } }`.
  * Shape: `{ token, name, exp, scopes, limits? }` (Tinybird's `to_json`; the SDK reads `token`).
@@ -220,7 +221,14 @@ async function mintJwt(
     scopes,
     ...(limits !== undefined ? { limits } : {}),
   }
-  const active = deps.workspace.signingKeys.filter((k) => k.status === 'active').at(-1)
+  // Dunlin: `kid` (query or body) asks for a specific active key; without it, the newest active key.
+  const wantedKid =
+    c.req.query('kid') ?? (typeof body['kid'] === 'string' ? body['kid'] : undefined)
+  const activeKeys = deps.workspace.signingKeys.filter((k) => k.status === 'active')
+  const active =
+    wantedKid === undefined ? activeKeys.at(-1) : activeKeys.find((k) => k.kid === wantedKid)
+  if (wantedKid !== undefined && active === undefined)
+    throw badParam('kid', 'kid must name an active signing key (see GET /v0/keys)')
   const header = { alg: 'HS256', typ: 'JWT', ...(active !== undefined ? { kid: active.kid } : {}) }
   const secret =
     active !== undefined ? deps.workspace.signingKeySecret(active) : deps.workspace.adminToken()
