@@ -296,15 +296,17 @@ async function authenticateInner(
 }
 
 /**
- * Re-reads tokens, keys and revocations from the catalog store at most every `auth.syncIntervalMs`, so changes by
- * another process sharing the catalog apply from the next request after that. A failed read is logged and ignored.
+ * Re-reads tokens, keys and revocations when another process sharing the catalog changed them. With a store that
+ * reports versions (the file store: one `stat`), that is checked on every request, so a revocation or a retired
+ * key applies on the very next request; otherwise at most every `auth.syncIntervalMs`. A failed read is logged and
+ * ignored. `syncIntervalMs: 0` turns syncing off.
  */
 async function syncIfDue(deps: AppDeps): Promise<void> {
   const every = deps.config.auth.syncIntervalMs
   if (every <= 0) return
   const s = stateOf(deps)
   const now = deps.clock.nowMs()
-  if (now - s.lastSyncMs < every) return
+  if (!deps.workspace.storeHasVersions && now - s.lastSyncMs < every) return
   s.lastSyncMs = now
   try {
     if (await deps.workspace.syncAuthFromStore()) deps.jwtCache.clear()

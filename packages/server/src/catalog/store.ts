@@ -3,7 +3,7 @@
  * ClickHouse-table store later so several Dunlin processes can share one catalog.
  */
 import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto'
-import { mkdir, open, readFile, rename, writeFile, chmod } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, writeFile, chmod, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { CatalogState } from './types.js'
@@ -13,6 +13,11 @@ export interface CatalogStore {
   /** The saved state, or undefined on the first start. */
   load(): Promise<CatalogState | undefined>
   save(state: CatalogState): Promise<void>
+  /**
+   * A cheap token that changes whenever the saved state changes (e.g. a file's inode, mtime and size), so other
+   * processes sharing the store can notice a change without reading it. Optional: without it, readers poll.
+   */
+  version?(): Promise<string | undefined>
 }
 
 /**
@@ -55,6 +60,15 @@ export class FileCatalogStore implements CatalogStore {
   }
   async save(state: CatalogState): Promise<void> {
     await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`)
+  }
+  /** `inode:mtime:size` of `catalog.json`: every atomic save renames a new file into place. */
+  async version(): Promise<string | undefined> {
+    try {
+      const s = await stat(this.file)
+      return `${s.ino}:${s.mtimeMs}:${s.size}`
+    } catch {
+      return undefined
+    }
   }
 }
 

@@ -188,6 +188,14 @@ export class Workspace implements Resources {
     }
   }
 
+  /** The store version last read by {@link Workspace.syncAuthFromStore}. */
+  private seenStoreVersion: string | undefined
+
+  /** True when the store can tell cheaply whether it changed, so syncing on every request costs one `stat`. */
+  get storeHasVersions(): boolean {
+    return this.store.version !== undefined
+  }
+
   /** ` SYNC` where the engine supports it: an Atomic database then frees the name before we reuse it. */
   private get sync(): string {
     return this.engine.capabilities.dropSync ? ' SYNC' : ''
@@ -477,6 +485,11 @@ export class Workspace implements Resources {
    */
   async syncAuthFromStore(): Promise<boolean> {
     const before = this.state
+    if (this.store.version !== undefined) {
+      const version = await this.store.version()
+      if (version !== undefined && version === this.seenStoreVersion) return false
+      this.seenStoreVersion = version
+    }
     const loaded = await this.store.load()
     if (loaded === undefined || this.state !== before) return false
     const pick = (st: CatalogState): string =>
