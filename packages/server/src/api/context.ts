@@ -74,6 +74,11 @@ export interface ServerConfig {
     readonly requestsPerSecond: number
     /** Events API bytes per second per data source. Default 20 MiB (Tinybird Forward docs). */
     readonly bytesPerSecond: number
+    /**
+     * Hosts `url=` imports may fetch from even when they resolve to private addresses (your own object storage
+     * on a private network). Default none: private and link-local addresses are refused (SSRF guard).
+     */
+    readonly allowUrlHosts: readonly string[]
   }
   readonly limits: {
     /** Query time limit, in milliseconds. Default 10_000 (Tinybird's 10 s, answered 408). */
@@ -110,6 +115,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     flushBytes: 8 * 1024 * 1024,
     requestsPerSecond: 100,
     bytesPerSecond: 20 * 1024 * 1024,
+    allowUrlHosts: [],
   },
   limits: {
     queryTimeoutMs: 10_000,

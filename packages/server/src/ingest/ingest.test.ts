@@ -7,7 +7,7 @@ import { compileRowMapper } from './row-mapper.js'
 import { checkValue, parseType } from './type-check.js'
 import { splitLines } from './body.js'
 import { mockRows } from './mock.js'
-import { addressKind } from './url-guard.js'
+import { addressKind, checkImportUrl } from './url-guard.js'
 
 describe('compilePath', () => {
   it.each([
@@ -204,5 +204,31 @@ describe('addressKind', () => {
     ['2606:4700::1', 'public'],
   ])('%s is %s', (ip, kind) => {
     expect(addressKind(ip)).toBe(kind)
+  })
+})
+
+describe('checkImportUrl', () => {
+  it('refuses private and link-local addresses unless the host is allowed by configuration', async () => {
+    await expect(checkImportUrl('http://10.1.2.3/data.csv')).rejects.toMatchObject({
+      code: 'ERR_REQUEST_PARAM',
+    })
+    await expect(checkImportUrl('http://169.254.169.254/latest/meta-data')).rejects.toMatchObject({
+      code: 'ERR_REQUEST_PARAM',
+    })
+    await expect(checkImportUrl('http://127.0.0.1/x.csv')).rejects.toMatchObject({
+      code: 'ERR_REQUEST_PARAM',
+    })
+    expect((await checkImportUrl('http://127.0.0.1/x.csv', { allowLoopback: true })).hostname).toBe(
+      '127.0.0.1',
+    )
+    expect(
+      (await checkImportUrl('http://10.1.2.3/data.csv', { allowHosts: ['10.1.2.3'] })).href,
+    ).toBe('http://10.1.2.3/data.csv')
+    await expect(
+      checkImportUrl('http://10.1.2.4/data.csv', { allowHosts: ['10.1.2.3'] }),
+    ).rejects.toMatchObject({ code: 'ERR_REQUEST_PARAM' })
+    await expect(checkImportUrl('file:///etc/passwd', { allowHosts: [''] })).rejects.toMatchObject({
+      code: 'ERR_REQUEST_PARAM',
+    })
   })
 })

@@ -48,13 +48,15 @@ export function addressKind(ip: string): 'loopback' | 'private' | 'public' {
  * Shape: the parsed `URL`. The caller must not follow redirects (each hop would need the same check).
  *
  * @param opts.allowLoopback - Accept loopback addresses (local mode). Default false.
+ * @param opts.allowHosts - Host names accepted whatever they resolve to (an operator's own storage on a private
+ *   network, `ingest.allowUrlHosts`); compared case-insensitively with the URL's host name. Default none.
  * @throws {ServerError} `ERR_REQUEST_PARAM` (400) `Invalid url` for another scheme, an unresolvable host, or
  *   a private, link-local or (unless allowed) loopback address.
  * @see tinybird-compat.md §4.3 ("Private or redirected hosts are denied (SSRF guard) with 400 `Invalid url`")
  */
 export async function checkImportUrl(
   raw: string,
-  opts: { allowLoopback?: boolean } = {},
+  opts: { allowLoopback?: boolean; allowHosts?: readonly string[] } = {},
 ): Promise<URL> {
   let u: URL
   try {
@@ -65,6 +67,7 @@ export async function checkImportUrl(
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new ServerError('ERR_REQUEST_PARAM', 'Invalid url: only http and https are allowed')
   const host = u.hostname.replace(/^\[|\]$/g, '')
+  if (opts.allowHosts?.some((h) => h.toLowerCase() === host.toLowerCase()) === true) return u
   let addrs: { address: string }[]
   try {
     addrs = isIP(host) !== 0 ? [{ address: host }] : await lookup(host, { all: true })

@@ -20,7 +20,7 @@ describe('dunlin check', () => {
   it('passes a valid project', () => {
     const r = run('check', `${FIXTURES}datafiles/bookings`)
     expect(r.stderr).toBe('')
-    expect(r.stdout).toMatch(/^ok: 3 data sources, 6 pipes/)
+    expect(r.stdout).toMatch(/^ok: 4 data sources, 9 pipes/)
     expect(r.status).toBe(0)
   })
 

@@ -72,7 +72,10 @@ describe('restarts and re-deploys', () => {
   })
 
   it('refuses a change that would drop data unless forced', async () => {
-    writeFileSync(dsFile, readFileSync(dsFile, 'utf8').replace('`age` Int16', '`age` String'))
+    writeFileSync(
+      dsFile,
+      readFileSync(dsFile, 'utf8').replace('`passport_number` Int32', '`passport_number` Int64'),
+    )
     await expect(t!.srv.reload()).rejects.toMatchObject({
       code: 'ERR_DATAFILE_CONFLICT',
       status: 409,

@@ -49,10 +49,12 @@ describe('GET /v0/pipes/openapi.json', () => {
     const doc = (await res.json()) as Doc
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v0/pipes/adult_bookings.json',
       '/v0/pipes/custom_errors.json',
       '/v0/pipes/org_bookings.json',
       '/v0/pipes/top_airlines.json',
       '/v0/pipes/top_routes.json',
+      '/v0/pipes/travellers_by_airline.json',
     ])
     const org = doc.paths['/v0/pipes/org_bookings.json']!.get
     expect(org.parameters).toEqual(

@@ -71,15 +71,60 @@ describe('materialized views', () => {
   })
 })
 
+describe('a materialized pipe over another pipe, into AggregatingMergeTree', () => {
+  it('updates -State aggregates on every append; the endpoint reads them with -Merge', async () => {
+    const read = async (): Promise<{ airline: string; travellers: number; bookings: number }[]> =>
+      (
+        (await (
+          await t.fetch('/v0/pipes/travellers_by_airline.json', { headers: admin() })
+        ).json()) as { data: { airline: string; travellers: number; bookings: number }[] }
+      ).data
+    expect(await read()).toEqual([])
+    const row = (email: string, age: number): string =>
+      JSON.stringify({
+        timestamp: '2025-05-20 10:00:00',
+        transaction_id: `agg-${email}-${age}`,
+        name: 'n',
+        email,
+        age,
+        passport_number: 1,
+        flight_from: 'JFK',
+        flight_to: 'LAX',
+        extra_bags: 0,
+        priority_boarding: 0,
+        meal_choice: 'veg',
+        airline: 'AggAir',
+        org_id: 'org_a',
+      })
+    const res = await t.fetch('/v0/events?name=events&wait=true', {
+      method: 'POST',
+      headers: admin(),
+      body: [row('a@x', 30), row('a@x', 31), row('kid@x', 10)].join('\n'),
+    })
+    expect(res.status).toBe(200)
+    // The view triggers on events (under the adult_bookings pipe): one adult traveller, two adult bookings.
+    expect(await read()).toEqual([{ airline: 'AggAir', travellers: 1, bookings: 2 }])
+    const pop = await t.fetch('/v0/pipes/airline_travellers_mv/nodes/aggregate/population', {
+      method: 'POST',
+      headers: admin(),
+    })
+    expect(pop.status).toBe(200)
+    const all = await read()
+    // Population adds the 200 fixture rows (all adults) to the airlines they belong to.
+    expect(all.reduce((s, r) => s + r.bookings, 0)).toBe(2 + 200 + 2)
+  })
+})
+
 describe('copy pipes', () => {
   it('runs on demand, replacing the target, with template params', async () => {
     const all = await t.fetch('/v0/pipes/daily_snapshot/copy', { method: 'POST', headers: admin() })
     expect(all.status).toBe(200)
     expect(((await all.json()) as JobBody).job).toMatchObject({ kind: 'copy', status: 'done' })
-    expect(await scalar(t, 'SELECT sum(bookings) AS v FROM bookings_snapshot')).toBe(200)
+    const events = await scalar(t, 'SELECT count() AS v FROM events')
+    expect(await scalar(t, 'SELECT sum(bookings) AS v FROM bookings_snapshot')).toBe(events)
     // COPY_MODE replace: running again does not double the rows
     await t.fetch('/v0/pipes/daily_snapshot/copy', { method: 'POST', headers: admin() })
-    expect(await scalar(t, 'SELECT sum(bookings) AS v FROM bookings_snapshot')).toBe(200)
+    expect(await scalar(t, 'SELECT sum(bookings) AS v FROM bookings_snapshot')).toBe(events)
     const fizz = await t.fetch('/v0/pipes/daily_snapshot/copy?airline=Fizz', {
       method: 'POST',
       headers: admin(),

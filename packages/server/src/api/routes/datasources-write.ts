@@ -350,7 +350,10 @@ async function importFromUrl(
   rawUrl: string,
 ): Promise<Response> {
   const deps = c.get('deps')
-  const url = await checkImportUrl(rawUrl, { allowLoopback: deps.config.local })
+  const url = await checkImportUrl(rawUrl, {
+    allowLoopback: deps.config.local,
+    allowHosts: deps.config.ingest.allowUrlHosts,
+  })
   const id = randomUUID()
   const at = new Date().toISOString()
   const job: Job = {
