@@ -62,6 +62,31 @@ export function jobs(deps: AppDeps): Map<string, Job> {
   return m
 }
 
+/**
+ * Creates a job in the `working` state with a fresh id and registers it, so `GET /v0/jobs/<id>` shows it.
+ *
+ * @param fields - What identifies the job: its kind, data source and any kind-specific fields.
+ */
+export function startJob(
+  deps: AppDeps,
+  fields: Pick<Job, 'kind' | 'datasource'> &
+    Partial<Pick<Job, 'pipe' | 'url' | 'delete_condition'>>,
+): Job {
+  const id = randomUUID()
+  const at = new Date().toISOString()
+  const job: Job = {
+    id,
+    job_id: id,
+    status: 'working',
+    created_at: at,
+    updated_at: at,
+    job_url: `${deps.publicUrl}/v0/jobs/${id}`,
+    ...fields,
+  }
+  jobs(deps).set(id, job)
+  return job
+}
+
 const csvMappers = new WeakMap<DatasourceFile, RowMapper>()
 function csvMapper(def: DatasourceFile): RowMapper {
   let m = csvMappers.get(def)
@@ -354,20 +379,12 @@ async function importFromUrl(
     allowLoopback: deps.config.local,
     allowHosts: deps.config.ingest.allowUrlHosts,
   })
-  const id = randomUUID()
-  const at = new Date().toISOString()
-  const job: Job = {
-    id,
-    job_id: id,
+  const job = startJob(deps, {
     kind: 'import',
-    status: 'working',
-    created_at: at,
-    updated_at: at,
-    job_url: `${deps.publicUrl}/v0/jobs/${id}`,
     datasource: { id: ds.id, name: ds.name },
     url: url.href,
-  }
-  jobs(deps).set(id, job)
+  })
+  const { id } = job
   const format =
     p.get('format') ?? (/\.(ndjson|jsonl)(\.gz)?$/i.test(url.pathname) ? 'ndjson' : 'csv')
   const run = async (): Promise<void> => {
@@ -559,20 +576,12 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
     const n = Number((JSON.parse(r.text()) as { n: number | string }).n)
     if (/^(true|1)$/i.test(p.get('dry_run') ?? '')) return c.json({ rows_to_be_deleted: n })
     await ingestFor(deps).service.flushAll()
-    const id = randomUUID()
-    const at = new Date().toISOString()
-    const job: Job = {
-      id,
-      job_id: id,
+    const job = startJob(deps, {
       kind: 'delete_data',
-      status: 'working',
-      created_at: at,
-      updated_at: at,
-      job_url: `${deps.publicUrl}/v0/jobs/${id}`,
       datasource: { id: ds.id, name: ds.name },
       delete_condition: cond,
-    }
-    jobs(deps).set(id, job)
+    })
+    const { id } = job
     try {
       await deps.engine.command(`ALTER TABLE ${table} DELETE WHERE (${cond})`, {
         settings: { mutations_sync: 1 },

@@ -3,7 +3,6 @@
  * (`POST /v0/pipes/<pipe>/nodes/<node>/population`). Both answer Tinybird's job JSON; the job has finished when
  * the response is sent, and `GET /v0/jobs/<id>` shows it afterwards.
  */
-import { randomUUID } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import { ServerError } from '../../errors.js'
 import { isAdmin, pipeAccess } from '../../auth/index.js'
@@ -11,7 +10,7 @@ import type { PipeEntry } from '../../catalog/index.js'
 import { authenticate } from '../authn.js'
 import type { AppDeps, AppEnv } from '../context.js'
 import { readParams } from '../params.js'
-import { jobs, type Job } from './datasources-write.js'
+import { startJob, type Job } from './datasources-write.js'
 
 /**
  * Runs `work` as a job: records it as working, then done or error, and returns it.
@@ -23,21 +22,12 @@ export async function runPipeJob(
   target: string,
   work: () => Promise<{ rows: number }>,
 ): Promise<Job> {
-  const id = randomUUID()
-  const at = new Date().toISOString()
   const ds = deps.workspace.datasource(target)
-  const job: Job = {
-    id,
-    job_id: id,
+  const job = startJob(deps, {
     kind,
-    status: 'working',
-    created_at: at,
-    updated_at: at,
-    job_url: `${deps.publicUrl}/v0/jobs/${id}`,
     datasource: { id: ds?.id ?? target, name: target },
     pipe: { id: pipe.id, name: pipe.name },
-  }
-  jobs(deps).set(id, job)
+  })
   try {
     const { rows } = await work()
     Object.assign(job, {
