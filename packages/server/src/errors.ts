@@ -45,6 +45,7 @@ export const CATALOGUE = {
   ERR_AUTH_SCOPE_DENIED: { status: 403, area: 'auth' },
   ERR_AUTH_FIXED_PARAM: { status: 403, area: 'auth' },
   ERR_AUTH_NOT_CONFIGURED: { status: 500, area: 'auth' },
+  ERR_AUTH_SEALING_KEY_MISMATCH: { status: 500, area: 'auth' },
   ERR_REQUEST_NOT_FOUND: { status: 404, area: 'request' },
   ERR_REQUEST_METHOD: { status: 405, area: 'request' },
   ERR_REQUEST_BODY: { status: 400, area: 'request' },
@@ -68,6 +69,7 @@ export const CATALOGUE = {
   ERR_ENGINE_TIMEOUT: { status: 408, area: 'engine' },
   ERR_ENGINE_RESULT_TOO_LARGE: { status: 400, area: 'engine' },
   ERR_ENGINE_OVERLOADED: { status: 503, area: 'engine' },
+  ERR_ENGINE_CLUSTER_UNAVAILABLE: { status: 503, area: 'engine' },
   ERR_UNAVAILABLE: { status: 503, area: 'api' },
   ERR_INTERNAL: { status: 500, area: 'api' },
 } as const satisfies Record<`ERR_${string}`, CatalogueEntry>

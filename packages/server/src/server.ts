@@ -6,12 +6,17 @@ import { join, resolve } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { generateStaticToken, hashToken, JwtCache, systemClock, type Clock } from './auth/index.js'
 import {
+  ClickHouseCatalogStore,
   emptyApplyReport,
   FileCatalogStore,
-  pipeStatsDdl,
+  openClusterLayout,
+  pipeStatsParts,
   Workspace,
   type ApplyProgress,
   type ApplyReport,
+  type CatalogStore,
+  type FixtureRenderer,
+  type TableLayout,
 } from './catalog/index.js'
 import { readProject } from './datafiles/index.js'
 import { applyChartFiles } from './charts/index.js'
@@ -19,6 +24,8 @@ import { openChdbEngine, openClickHouseEngine, type Engine } from './engine/inde
 import { ServerError } from './errors.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
 import { PipeStatsWriter } from './api/pipe-stats.js'
+import { OpsLogWriter } from './api/ops-log.js'
+import { opsLogParts, ttlSupported } from './catalog/index.js'
 import { createMetrics } from './api/metrics.js'
 import { startCopyScheduler } from './api/copy-scheduler.js'
 import type { Hono } from 'hono'
@@ -33,6 +40,26 @@ export interface CreateServerOptions {
    * `DUNLIN_CLICKHOUSE_URL`, else the embedded engine in `dataDir`.
    */
   clickhouseUrl?: string
+  /**
+   * Cluster mode on a ClickHouse server (`clickhouseUrl`): the name of a cluster in its `<remote_servers>`. DDL
+   * runs `ON CLUSTER`; data sources become local tables on every shard behind `Distributed` tables. Default
+   * `DUNLIN_CLUSTER`, else none.
+   */
+  cluster?: string
+  /**
+   * Where the catalog lives: `file` (`<dataDir>/catalog.json`, shared only by processes on this machine) or
+   * `clickhouse` (a table on the server, shared by every process pointed at it). Default `DUNLIN_CATALOG`, else
+   * `clickhouse` with a ClickHouse server and `file` with the embedded engine.
+   */
+  catalog?: 'file' | 'clickhouse'
+  /** The catalog's name in a ClickHouse catalog: processes with the same name share one workspace. Default
+   * `DUNLIN_WORKSPACE`, else `dunlin`. */
+  workspaceName?: string
+  /**
+   * Base64 of the 32-byte key that seals token values in the catalog; every process sharing a catalog needs the
+   * same one. Default `DUNLIN_SECRET_KEY`, else `<dataDir>/secret.key` (created on the first start).
+   */
+  secretKey?: string
   /** Project folder with `.datasource`/`.pipe` files to apply at start. */
   project?: string
   /** Port; 0 picks a free one; undefined does not listen (use `app.request`). Default undefined. */
@@ -93,6 +120,28 @@ export async function loadProject(
 }
 
 /**
+ * Renders fixture SQL with a short-lived embedded engine next to the project's files, as TSV with DateTimes as
+ * Unix timestamps (so the server's time zone cannot shift them), for a remote server to insert.
+ */
+function localFixtureRenderer(dir: string): FixtureRenderer {
+  return async (sql) => {
+    const local = await openChdbEngine({ dataDir: dir })
+    try {
+      const r = await local.query(sql, {
+        format: 'TSV',
+        readonly: false,
+        timeoutMs: 1_800_000,
+        maxResultBytes: 0,
+        settings: { date_time_output_format: 'unix_timestamp' },
+      })
+      return r.body
+    } finally {
+      await local.close()
+    }
+  }
+}
+
+/**
  * Starts Dunlin: opens the embedded engine in `dataDir`, opens (or creates) the workspace, applies the
  * project, and listens when `port` is given.
  *
@@ -110,18 +159,50 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
   }
   const log = opts.logger ?? pino({ level: process.env['DUNLIN_LOG_LEVEL'] ?? 'info' })
   const clock = opts.clock ?? systemClock
-  const clickhouseUrl = opts.clickhouseUrl ?? process.env['DUNLIN_CLICKHOUSE_URL']
-  const engine =
-    clickhouseUrl !== undefined && clickhouseUrl !== ''
-      ? await openClickHouseEngine({ url: clickhouseUrl })
-      : await openChdbEngine({ dataDir: join(dataDir, 'engine') })
+  const env = (name: string): string | undefined => {
+    const v = process.env[name]
+    return v === undefined || v === '' ? undefined : v
+  }
+  const clickhouseUrl = opts.clickhouseUrl ?? env('DUNLIN_CLICKHOUSE_URL')
+  const remote = clickhouseUrl !== undefined && clickhouseUrl !== ''
+  const cluster = opts.cluster ?? env('DUNLIN_CLUSTER')
+  if (cluster !== undefined && !remote) {
+    throw new ServerError(
+      'ERR_ENGINE_CLUSTER_UNAVAILABLE',
+      'Cluster mode needs a ClickHouse server: pass --clickhouse-url with --cluster',
+      { details: { cluster } },
+    )
+  }
+  const engine = remote
+    ? await openClickHouseEngine({
+        url: clickhouseUrl,
+        ...(cluster !== undefined
+          ? { settings: { insert_distributed_sync: 1, distributed_product_mode: 'global' } }
+          : {}),
+      })
+    : await openChdbEngine({ dataDir: join(dataDir, 'engine') })
   let closed = false
   try {
+    const layout: TableLayout | undefined =
+      cluster === undefined ? undefined : await openClusterLayout(engine, cluster)
+    const catalogKind = opts.catalog ?? env('DUNLIN_CATALOG') ?? (remote ? 'clickhouse' : 'file')
+    const store: CatalogStore =
+      catalogKind === 'clickhouse'
+        ? await ClickHouseCatalogStore.open({
+            engine,
+            name: opts.workspaceName ?? env('DUNLIN_WORKSPACE') ?? 'dunlin',
+            ...(cluster !== undefined ? { cluster } : {}),
+          })
+        : new FileCatalogStore(dataDir)
+    const secretKey = opts.secretKey ?? env('DUNLIN_SECRET_KEY')
     const { workspace, firstStart } = await Workspace.open({
       dataDir,
-      store: new FileCatalogStore(dataDir),
+      store,
       engine,
       codec: { generate: generateStaticToken, hash: hashToken },
+      ...(secretKey !== undefined ? { secretKey } : {}),
+      ...(layout !== undefined ? { layout } : {}),
+      ...(remote ? { renderFixture: localFixtureRenderer(join(dataDir, 'fixtures-engine')) } : {}),
     })
     const apply = async (force: boolean): Promise<ApplyReport | undefined> => {
       if (opts.project === undefined) return undefined
@@ -142,7 +223,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     const shutdownHooks: (() => Promise<void>)[] = []
     let pipeStats: PipeStatsWriter | undefined
     if (engine.capabilities.mapType) {
-      await engine.command(pipeStatsDdl(workspace.database))
+      await workspace.createServiceTable('pipe_stats_rt', pipeStatsParts())
       const writer = new PipeStatsWriter(engine, workspace.database, log)
       shutdownHooks.push(() => writer.flush())
       pipeStats = writer
@@ -152,6 +233,13 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
         'tinybird.pipe_stats_rt needs ClickHouse 21.1 or later (Map type); not recorded',
       )
     }
+    // Portable types: recorded on every server; kept 7 days where the server has table TTL (19.6+).
+    await workspace.createServiceTable(
+      'datasources_ops_log',
+      opsLogParts({ ttl: ttlSupported(engine.capabilities.version) }),
+    )
+    const opsLog = new OpsLogWriter(engine, workspace.database, workspace.info.id, log)
+    shutdownHooks.push(() => opsLog.flush())
     const databases = (
       (await engine.query('SELECT name FROM system.databases', { format: 'JSON' })).json() as {
         data: { name: string }[]
@@ -169,6 +257,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       clock,
       jwtCache: new JwtCache({ maxEntries: 10_000 }),
       pipeStats,
+      opsLog,
       metrics: createMetrics(),
       get publicUrl() {
         return publicUrl
@@ -176,6 +265,10 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     }
     const app = createApp(deps)
     const copies = startCopyScheduler(deps)
+    // A copy pipe another process deployed gets its schedule here too.
+    workspace.onExternalChange(() => {
+      copies.reschedule()
+    })
     shutdownHooks.unshift(() => {
       copies.stop()
       return Promise.resolve()

@@ -52,6 +52,8 @@ function record(t: TokenEntry): StaticTokenRecord {
 interface AuthState {
   /** When the catalog's auth parts were last re-read, in ms (the clock's). */
   lastSyncMs: number
+  /** The catalog check in flight (ClickHouse store), shared by the requests that wait for it. */
+  syncing: Promise<void> | undefined
   readonly limiter: RateLimiter
   readonly jwks: JwksSource | undefined
 }
@@ -86,6 +88,7 @@ function stateOf(deps: AppDeps): AuthState {
   if (s === undefined) {
     s = {
       lastSyncMs: deps.clock.nowMs(),
+      syncing: undefined,
       limiter: new RateLimiter(deps.clock),
       jwks: jwksSource(deps),
     }
@@ -296,29 +299,51 @@ async function authenticateInner(
 }
 
 /**
- * Re-reads tokens, keys and revocations when another process sharing the catalog changed them. With a store that
- * reports versions (the file store: one `stat`), that is checked on every request, so a revocation or a retired
- * key applies on the very next request; otherwise at most every `auth.syncIntervalMs`. A failed read is logged and
- * ignored. `syncIntervalMs: 0` turns syncing off.
+ * Adopts catalog changes made by another process sharing the store (a revocation, a deleted token, a retired
+ * key, a new pipe). With a store whose version is cheap (the file store: one `stat`), that is checked on every
+ * request, so a revocation applies on the very next request; otherwise (the ClickHouse store) a request that
+ * starts more than `auth.syncIntervalMs` after the last check waits for one, so no request runs on a catalog
+ * older than that. Concurrent requests share one check. A failed read is logged and ignored.
+ * `syncIntervalMs: 0` turns syncing off.
  */
 async function syncIfDue(deps: AppDeps): Promise<void> {
   const every = deps.config.auth.syncIntervalMs
   if (every <= 0) return
   const s = stateOf(deps)
   const now = deps.clock.nowMs()
-  if (!deps.workspace.storeHasVersions && now - s.lastSyncMs < every) return
-  s.lastSyncMs = now
-  try {
-    if (await deps.workspace.syncAuthFromStore()) deps.jwtCache.clear()
-  } catch (e) {
-    deps.log.warn({ err: e instanceof Error ? e.message : 'unknown' }, 'catalog auth sync failed')
+  const sync = async (): Promise<void> => {
+    try {
+      if (await deps.workspace.syncFromStore()) deps.jwtCache.clear()
+    } catch (e) {
+      deps.log.warn({ err: e instanceof Error ? e.message : 'unknown' }, 'catalog sync failed')
+    }
   }
+  if (deps.workspace.storeVersionIsCheap) {
+    await sync()
+    return
+  }
+  if (s.syncing !== undefined) {
+    await s.syncing
+    return
+  }
+  if (now - s.lastSyncMs < every) return
+  s.lastSyncMs = now
+  s.syncing = sync().finally(() => {
+    s.syncing = undefined
+  })
+  await s.syncing
 }
 
-/** The read policy of a principal, for composing and confining SQL. Fixed params are validated here. */
+/**
+ * The read policy of a principal, for composing and confining SQL. Fixed params are validated here. Service data
+ * sources (`tinybird.*`) are readable with ADMIN or PIPES:CREATE.
+ *
+ * @see tinybird-compat.md §3.6 (`allow_direct_access_to_service_datasources_replacements`)
+ */
 export function readPolicy(p: Principal): ReadPolicy {
   return {
     admin: isAdmin(p),
+    serviceDataSources: isAdmin(p) || p.scopes.some((s) => s.type === 'PIPES:CREATE'),
     datasource: (ds) => datasourceReadAccess(p, { id: ds.id, name: ds.name }),
     pipe: (pipe) => {
       const access = pipeAccess(p, { id: pipe.id, name: pipe.name })

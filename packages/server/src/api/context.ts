@@ -5,6 +5,7 @@ import type { Clock, JwtCache, Principal, SigningAlgorithm } from '../auth/index
 import type { Workspace } from '../catalog/index.js'
 import type { Engine } from '../engine/index.js'
 import type { PipeStatsWriter } from './pipe-stats.js'
+import type { OpsLogWriter } from './ops-log.js'
 import type { Metrics } from './metrics.js'
 
 /**
@@ -48,8 +49,10 @@ export interface ServerConfig {
     /** Largest accepted JWT, in bytes. Default 8192. */
     readonly maxTokenBytes: number
     /**
-     * How often tokens, signing keys and revocations are re-read from the catalog store, in milliseconds, so changes
-     * made by another process sharing the catalog apply here. 0 turns it off. Default 1_000.
+     * With a catalog store whose version is not a cheap check (the ClickHouse store), the most a request's view of
+     * the catalog may lag, in milliseconds: a change another process made (a revocation, a new pipe) applies here
+     * to every request that starts this long after it. The file store is checked on every request instead. 0
+     * turns syncing off. Default 500.
      */
     readonly syncIntervalMs: number
     /** Required JWT `aud`/`iss` when set. Default none (Tinybird ignores both). */
@@ -103,7 +106,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     signingKeys: [],
     jwks: undefined,
     maxTokenBytes: 8192,
-    syncIntervalMs: 1_000,
+    syncIntervalMs: 500,
     audience: undefined,
     issuer: undefined,
     rateLimitParam: undefined,
@@ -147,6 +150,8 @@ export interface AppDeps {
   readonly protectedDatabases: readonly string[]
   /** Writer of `tinybird.pipe_stats_rt`; undefined disables it. */
   readonly pipeStats: PipeStatsWriter | undefined
+  /** Writer of `tinybird.datasources_ops_log`; undefined disables it. */
+  readonly opsLog: OpsLogWriter | undefined
   readonly metrics: Metrics
 }
 

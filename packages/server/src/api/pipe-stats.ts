@@ -6,6 +6,7 @@
 import type { Logger } from 'pino'
 import type { Engine } from '../engine/index.js'
 import { serviceTable } from '../catalog/index.js'
+import { RowBatchWriter, type RowBatchWriterOptions } from './row-writer.js'
 
 /** One request's row (snake_case: it is written as JSONEachRow). */
 export interface PipeStatsRow {
@@ -33,58 +34,19 @@ export interface PipeStatsRow {
   cpu_time: number
 }
 
-/** Rows waiting to be written, flushed by size or time. */
-export class PipeStatsWriter {
-  private rows: PipeStatsRow[] = []
-  private timer: NodeJS.Timeout | undefined
-  private flushing: Promise<void> = Promise.resolve()
-  private readonly engine: Engine
-  private readonly table: string
-  private readonly log: Logger
-  private readonly opts: { flushIntervalMs?: number; maxRows?: number }
-
+/** Rows of `tinybird.pipe_stats_rt` waiting to be written, flushed by size or time. */
+export class PipeStatsWriter extends RowBatchWriter<PipeStatsRow> {
   /**
    * @param opts.flushIntervalMs - Longest a row waits, in milliseconds. Default 1_000.
    * @param opts.maxRows - Rows that trigger a flush. Default 1_000.
    */
-  constructor(
-    engine: Engine,
-    database: string,
-    log: Logger,
-    opts: { flushIntervalMs?: number; maxRows?: number } = {},
-  ) {
-    this.opts = opts
-    this.engine = engine
-    this.table = `${database}.${serviceTable('pipe_stats_rt')}`
-    this.log = log
+  constructor(engine: Engine, database: string, log: Logger, opts: RowBatchWriterOptions = {}) {
+    super(engine, `${database}.${serviceTable('pipe_stats_rt')}`, log, opts)
   }
 
   /** Queues a row. */
   record(row: PipeStatsRow): void {
-    this.rows.push(row)
-    if (this.rows.length >= (this.opts.maxRows ?? 1_000)) void this.flush()
-    else this.timer ??= setTimeout(() => void this.flush(), this.opts.flushIntervalMs ?? 1_000)
-  }
-
-  /** Writes every queued row; resolves when they are in the engine. */
-  flush(): Promise<void> {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    const batch = this.rows
-    this.rows = []
-    if (batch.length === 0) return this.flushing
-    this.flushing = this.flushing.then(async () => {
-      try {
-        await this.engine.insert(
-          this.table,
-          batch.map((r) => JSON.stringify(r)).join('\n'),
-          'JSONEachRow',
-        )
-      } catch (e) {
-        this.log.error({ err: e, rows: batch.length }, 'pipe_stats_rt write failed')
-      }
-    })
-    return this.flushing
+    this.push(row)
   }
 }
 

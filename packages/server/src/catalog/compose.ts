@@ -55,6 +55,16 @@ export interface Resources {
   readonly database: string
   datasource(name: string): DatasourceEntry | undefined
   pipe(nameOrId: string): PipeEntry | undefined
+  /**
+   * The table that holds a data source's rows, when not the data source's own name: a materialized view in
+   * cluster mode reads the shard's local table (`<name>__local`). Default: the name itself.
+   */
+  physicalTable?(name: string): string
+  /**
+   * Read every data source through `(SELECT * FROM table)` (cluster mode on servers without
+   * `distributedRewrite`). Default false.
+   */
+  readonly readsAsSubqueries?: boolean
 }
 
 /** A composed statement. */
@@ -113,10 +123,10 @@ class Composer {
 
   /** The SQL for one data source read, row filter applied. */
   datasourceSql(ds: DatasourceEntry, filter: string | undefined): string {
-    const table = this.qualified(ds.name)
-    return filter === undefined || filter.trim() === ''
-      ? table
-      : `(SELECT * FROM ${table} WHERE ${filter})`
+    const table = this.qualified(this.res.physicalTable?.(ds.name) ?? ds.name)
+    if (filter !== undefined && filter.trim() !== '')
+      return `(SELECT * FROM ${table} WHERE ${filter})`
+    return this.res.readsAsSubqueries === true ? `(SELECT * FROM ${table})` : table
   }
 
   /** Renders one node and rewrites its table references; memoized per (pipe, node). */
@@ -191,7 +201,9 @@ class Composer {
       }
       const ds = this.res.datasource(t.name)
       if (ds !== undefined) {
-        reps.push({ start: t.start, end: t.end, text: this.qualified(ds.name) })
+        const text = this.datasourceSql(ds, undefined)
+        const alias = text.startsWith('(') && !t.hasAlias ? ` AS ${escapeIdentifier(t.name)}` : ''
+        reps.push({ start: t.start, end: t.end, text: text + alias })
         continue
       }
       const other = this.res.pipe(t.name)
@@ -444,7 +456,9 @@ export function confineSql(
         end: t.end,
         text:
           c.datasourceSql(ds, access?.filter) +
-          (access?.filter && !t.hasAlias ? ` AS ${escapeIdentifier(t.name)}` : ''),
+          ((access?.filter || res.readsAsSubqueries === true) && !t.hasAlias
+            ? ` AS ${escapeIdentifier(t.name)}`
+            : ''),
       })
       continue
     }

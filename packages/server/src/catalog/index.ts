@@ -11,12 +11,24 @@ export type {
   WorkspaceInfo,
 } from './types.js'
 export { FileCatalogStore, Sealer, writeFileAtomic, type CatalogStore } from './store.js'
+export { ClickHouseCatalogStore, type ClickHouseCatalogStoreOptions } from './clickhouse-store.js'
+export {
+  clusterLayout,
+  LOCAL_SUFFIX,
+  mergeTreeParts,
+  openClusterLayout,
+  singleNodeLayout,
+  type TableLayout,
+  type TableSpec,
+} from './layout.js'
+export { applyChanges, catalogEntries, diffCatalog, type CatalogChange } from './changes.js'
 export {
   emptyApplyReport,
   Workspace,
   type ApplyOptions,
   type ApplyProgress,
   type ApplyReport,
+  type FixtureRenderer,
   type TokenCodec,
 } from './workspace.js'
 export {
@@ -31,4 +43,12 @@ export {
   type ReadPolicy,
   type Resources,
 } from './compose.js'
-export { pipeStatsDdl, SERVICE_DATASOURCES, serviceTable } from './service.js'
+export {
+  opsLogDdl,
+  opsLogParts,
+  pipeStatsDdl,
+  pipeStatsParts,
+  SERVICE_DATASOURCES,
+  serviceTable,
+  ttlSupported,
+} from './service.js'

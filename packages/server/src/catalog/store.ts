@@ -1,23 +1,35 @@
 /**
- * @module Where the catalog lives. `CatalogStore` is the seam: a file store for the embedded mode now, a
- * ClickHouse-table store later so several Dunlin processes can share one catalog.
+ * @module Where the catalog lives. `CatalogStore` is the seam: a file store for the embedded mode
+ * (`<dataDir>/catalog.json`) and a ClickHouse-table store (`clickhouse-store.ts`) so several Dunlin processes
+ * share one catalog.
  */
 import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto'
-import { mkdir, open, readFile, rename, writeFile, chmod, stat } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, writeFile, chmod, stat, unlink } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ServerError } from '../errors.js'
+import { applyChanges, diffCatalog } from './changes.js'
 import type { CatalogState } from './types.js'
 
-/** Persists the whole catalog state. Implementations make `save` atomic: a reader sees the old or the new state. */
+/**
+ * Persists the catalog. Saves are atomic (a reader sees the old or the new state) and merge entry by entry
+ * (see `changes.ts`): a change another process saved meanwhile to another entry is kept; for the same entry the
+ * last write wins.
+ */
 export interface CatalogStore {
   /** The saved state, or undefined on the first start. */
   load(): Promise<CatalogState | undefined>
-  save(state: CatalogState): Promise<void>
   /**
-   * A cheap token that changes whenever the saved state changes (e.g. a file's inode, mtime and size), so other
-   * processes sharing the store can notice a change without reading it. Optional: without it, readers poll.
+   * Saves what changed from `prev` to `next` and returns the catalog as it now stands (`next` plus what others
+   * saved meanwhile). With `prev` undefined (a first start) and a catalog already there, saves nothing and
+   * returns the existing one: the process that got there first created the workspace.
    */
-  version?(): Promise<string | undefined>
+  save(prev: CatalogState | undefined, next: CatalogState): Promise<CatalogState>
+  /** A token that changes whenever the saved state changes, so a process can notice without reading it all. */
+  version(): Promise<string | undefined>
+  /** True when {@link CatalogStore.version} is cheap enough (a `stat`) to check on every request. */
+  readonly cheapVersion: boolean
 }
 
 /**
@@ -48,9 +60,16 @@ export async function writeFileAtomic(
   }
 }
 
-/** The catalog as `<dataDir>/catalog.json`, written atomically. */
+/** A lock older than this, in milliseconds, was left by a crashed process and is broken. */
+const STALE_LOCK_MS = 10_000
+
+/**
+ * The catalog as `<dataDir>/catalog.json`, written atomically. Processes sharing the data dir serialize saves
+ * through `catalog.json.lock` (created exclusively), so each save merges onto the latest file.
+ */
 export class FileCatalogStore implements CatalogStore {
   readonly file: string
+  readonly cheapVersion = true
   constructor(dataDir: string) {
     this.file = join(dataDir, 'catalog.json')
   }
@@ -58,8 +77,41 @@ export class FileCatalogStore implements CatalogStore {
     if (!existsSync(this.file)) return undefined
     return JSON.parse(await readFile(this.file, 'utf8')) as CatalogState
   }
-  async save(state: CatalogState): Promise<void> {
-    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`)
+  async save(prev: CatalogState | undefined, next: CatalogState): Promise<CatalogState> {
+    return this.locked(async () => {
+      const current = await this.load()
+      if (prev === undefined && current !== undefined) return current
+      const merged =
+        current === undefined ? next : (applyChanges(current, diffCatalog(prev, next)) ?? next)
+      await writeFileAtomic(this.file, `${JSON.stringify(merged, null, 2)}\n`)
+      return merged
+    })
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = `${this.file}.lock`
+    await mkdir(dirname(lock), { recursive: true })
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await (await open(lock, 'wx', 0o600)).close()
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        )
+        if (age > STALE_LOCK_MS) await unlink(lock).catch(() => undefined)
+        else if (attempt > 2_000)
+          throw new ServerError('ERR_UNAVAILABLE', 'The catalog is locked by another process')
+        else await sleep(5)
+      }
+    }
+    try {
+      return await fn()
+    } finally {
+      await unlink(lock).catch(() => undefined)
+    }
   }
   /** `inode:mtime:size` of `catalog.json`: every atomic save renames a new file into place. */
   async version(): Promise<string | undefined> {
@@ -82,8 +134,18 @@ export class Sealer {
     this.key = key
   }
 
-  /** Loads the key, creating it on the first start. */
-  static async open(dataDir: string): Promise<Sealer> {
+  /**
+   * Loads the key: `secretKey` (base64 of 32 bytes, e.g. from `DUNLIN_SECRET_KEY`, which every process sharing
+   * a catalog must have) when given, else `<dataDir>/secret.key`, created on the first start.
+   *
+   * @throws {Error} when the key is not 32 bytes of base64.
+   */
+  static async open(dataDir: string, secretKey?: string): Promise<Sealer> {
+    if (secretKey !== undefined && secretKey !== '') {
+      const key = Buffer.from(secretKey.trim(), 'base64')
+      if (key.length !== 32) throw new Error('The secret key must be 32 bytes, base64-encoded')
+      return new Sealer(key)
+    }
     const file = join(dataDir, 'secret.key')
     if (!existsSync(file)) {
       await mkdir(dataDir, { recursive: true })

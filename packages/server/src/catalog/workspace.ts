@@ -10,9 +10,12 @@ import { dirname, join, resolve } from 'node:path'
 import { ServerError } from '../errors.js'
 import type { Engine } from '../engine/index.js'
 import {
-  columnsSql,
+  columnSql,
   datasourceDdl,
+  datasourceDdlParts,
+  withoutLowCardinality,
   type DatasourceFile,
+  type DdlParts,
   type PipeFile,
   type PipeNode,
   type Project,
@@ -22,6 +25,8 @@ import { analyzeSql } from '../sql/index.js'
 import { composePipe, type Resources } from './compose.js'
 import type { CatalogStore } from './store.js'
 import { Sealer } from './store.js'
+import { mergeTreeParts, singleNodeLayout, type TableLayout } from './layout.js'
+import { serviceTable, type SERVICE_DATASOURCES } from './service.js'
 import type {
   CatalogState,
   ChartEntry,
@@ -105,6 +110,9 @@ const QUARANTINE_EXTRA = [
   '`c__line` Nullable(String)',
 ]
 
+/** Renders a fixture's SELECT where the fixture files are (see {@link Workspace.open} `renderFixture`). */
+export type FixtureRenderer = (sql: string) => Promise<Uint8Array>
+
 /**
  * The workspace: the single owner of catalog state in this process. Reads are synchronous lookups over
  * in-memory maps; writes go through {@link Workspace.save}.
@@ -119,6 +127,10 @@ export class Workspace implements Resources {
   private readonly sealer: Sealer
   private readonly engine: Engine
   private readonly codec: TokenCodec
+  /** Where tables live: one node, or local tables behind `Distributed` ones on a cluster. */
+  readonly layout: TableLayout
+  private readonly renderFixture: FixtureRenderer | undefined
+  private readonly listeners: (() => void)[] = []
 
   private constructor(
     state: CatalogState,
@@ -126,11 +138,15 @@ export class Workspace implements Resources {
     sealer: Sealer,
     engine: Engine,
     codec: TokenCodec,
+    layout: TableLayout,
+    renderFixture: FixtureRenderer | undefined,
   ) {
     this.store = store
     this.sealer = sealer
     this.engine = engine
     this.codec = codec
+    this.layout = layout
+    this.renderFixture = renderFixture
     this.state = state
     this.reindex()
   }
@@ -139,7 +155,15 @@ export class Workspace implements Resources {
    * Opens the workspace in `dataDir`, creating it (UUID, database, admin token) on the first start.
    *
    * Shape: `{ workspace, firstStart }`; `firstStart` is true when the admin token was just created (the CLI
-   * prints it once).
+   * prints it once). When several processes share the store, the first to save creates the workspace and the
+   * others adopt it.
+   *
+   * @param opts.secretKey - Base64 of the 32-byte sealing key every process sharing the store must use; default
+   *   `<dataDir>/secret.key`.
+   * @param opts.layout - Where tables live. Default one node.
+   * @param opts.renderFixture - Evaluates a `.sql` fixture next to its files and returns TSV rows, for engines
+   *   that cannot read the project's files (a remote server). Default: the engine runs `INSERT … SELECT` itself.
+   * @throws {ServerError} `ERR_AUTH_SEALING_KEY_MISMATCH` when the stored tokens were sealed with another key.
    */
   static async open(opts: {
     dataDir: string
@@ -147,15 +171,17 @@ export class Workspace implements Resources {
     engine: Engine
     codec: TokenCodec
     name?: string
+    secretKey?: string
+    layout?: TableLayout
+    renderFixture?: FixtureRenderer
   }): Promise<{ workspace: Workspace; firstStart: boolean }> {
-    const sealer = await Sealer.open(opts.dataDir)
+    const sealer = await Sealer.open(opts.dataDir, opts.secretKey)
     let state = await opts.store.load()
     let firstStart = false
     if (state === undefined) {
-      firstStart = true
       const id = randomUUID()
       const admin = opts.codec.generate()
-      state = {
+      const fresh: CatalogState = {
         version: 1,
         workspace: {
           id,
@@ -177,28 +203,56 @@ export class Workspace implements Resources {
         datasources: [],
         pipes: [],
       }
-      await opts.store.save(state)
+      state = await opts.store.save(undefined, fresh)
+      firstStart = state.workspace.id === id
     }
-    await opts.engine.command(
-      `CREATE DATABASE IF NOT EXISTS ${escapeIdentifier(state.workspace.database)}`,
+    const admin = state.tokens.find(
+      (t) => t.origin.type === 'default' && t.scopes.includes('ADMIN'),
     )
+    if (admin !== undefined) {
+      try {
+        sealer.unseal(admin.sealed)
+      } catch {
+        throw new ServerError(
+          'ERR_AUTH_SEALING_KEY_MISMATCH',
+          'The catalog was sealed with another secret key: give every Dunlin process sharing it the same DUNLIN_SECRET_KEY (or secret.key file)',
+        )
+      }
+    }
+    const layout = opts.layout ?? singleNodeLayout()
+    for (const sql of layout.createDatabase(state.workspace.database)) {
+      await opts.engine.command(sql)
+    }
     return {
-      workspace: new Workspace(state, opts.store, sealer, opts.engine, opts.codec),
+      workspace: new Workspace(
+        state,
+        opts.store,
+        sealer,
+        opts.engine,
+        opts.codec,
+        layout,
+        opts.renderFixture,
+      ),
       firstStart,
     }
   }
 
-  /** The store version last read by {@link Workspace.syncAuthFromStore}. */
+  /** The store version last read by {@link Workspace.syncFromStore}. */
   private seenStoreVersion: string | undefined
 
   /** True when the store can tell cheaply whether it changed, so syncing on every request costs one `stat`. */
-  get storeHasVersions(): boolean {
-    return this.store.version !== undefined
+  get storeVersionIsCheap(): boolean {
+    return this.store.cheapVersion
   }
 
-  /** ` SYNC` where the engine supports it: an Atomic database then frees the name before we reuse it. */
-  private get sync(): string {
-    return this.engine.capabilities.dropSync ? ' SYNC' : ''
+  /** Calls `fn` after {@link Workspace.syncFromStore} adopted a change made by another process. */
+  onExternalChange(fn: () => void): void {
+    this.listeners.push(fn)
+  }
+
+  /** `DROP … SYNC` where the engine supports it: an Atomic database then frees the name before we reuse it. */
+  private get dropSync(): boolean {
+    return this.engine.capabilities.dropSync
   }
 
   private reindex(): void {
@@ -211,10 +265,23 @@ export class Workspace implements Resources {
     }
   }
 
+  /** Saves `next` (computed from the current state) and adopts what the store now holds. */
   private async commit(next: CatalogState): Promise<void> {
-    await this.store.save(next)
-    this.state = next
+    const merged = await this.store.save(this.state, next)
+    this.state = merged
     this.reindex()
+  }
+
+  /** Runs the layout's statements for one change, in order. */
+  private async ddl(statements: readonly string[], timeoutMs?: number): Promise<void> {
+    for (const sql of statements) {
+      await this.engine.command(sql, timeoutMs === undefined ? {} : { timeoutMs })
+    }
+  }
+
+  /** See {@link Resources.readsAsSubqueries}. */
+  get readsAsSubqueries(): boolean {
+    return this.layout.cluster !== undefined && !this.engine.capabilities.distributedRewrite
   }
 
   get info(): CatalogState['workspace'] {
@@ -477,31 +544,23 @@ export class Workspace implements Resources {
   }
 
   /**
-   * Re-reads the store and adopts its tokens, signing keys and revocations when another process changed them, so a
-   * revocation, a deleted or refreshed token or a retired key takes effect here too. Other catalog parts are not
-   * touched. Skipped (false) when this process committed while the store was being read.
+   * Re-reads the store and adopts it when another process changed it: a new pipe, a revocation, a deleted or
+   * refreshed token, a retired key, a new data source (whose tables that process created on the shared engine).
+   * Skipped (false) when this process committed while the store was being read.
    *
-   * @returns true when something changed.
+   * @returns true when something changed (listeners of {@link Workspace.onExternalChange} have run).
    */
-  async syncAuthFromStore(): Promise<boolean> {
+  async syncFromStore(): Promise<boolean> {
     const before = this.state
-    if (this.store.version !== undefined) {
-      const version = await this.store.version()
-      if (version !== undefined && version === this.seenStoreVersion) return false
-      this.seenStoreVersion = version
-    }
+    const version = await this.store.version()
+    if (version !== undefined && version === this.seenStoreVersion) return false
     const loaded = await this.store.load()
     if (loaded === undefined || this.state !== before) return false
-    const pick = (st: CatalogState): string =>
-      JSON.stringify([st.tokens, st.signingKeys ?? [], st.revocations ?? []])
-    if (pick(loaded) === pick(before)) return false
-    this.state = {
-      ...before,
-      tokens: loaded.tokens,
-      signingKeys: loaded.signingKeys ?? [],
-      revocations: loaded.revocations ?? [],
-    }
+    this.seenStoreVersion = version
+    if (JSON.stringify(loaded) === JSON.stringify(before)) return false
+    this.state = loaded
     this.reindex()
+    for (const fn of this.listeners) fn()
     return true
   }
 
@@ -654,20 +713,28 @@ export class Workspace implements Resources {
     prev: DatasourceEntry | undefined,
     force: boolean,
   ): Promise<'created' | 'altered' | 'recreated' | 'unchanged'> {
-    const table = `${escapeIdentifier(this.database)}.${escapeIdentifier(def.name)}`
+    const spec = {
+      database: this.database,
+      name: def.name,
+      parts: datasourceDdlParts(def, { lowCardinality: this.engine.capabilities.lowCardinality }),
+    }
     let outcome: 'created' | 'altered' | 'recreated' | 'unchanged'
     if (!(await this.tableExists(def.name))) {
-      await this.engine.command(datasourceDdl(def, this.database))
+      await this.ddl(this.layout.createTable(spec))
       outcome = 'created'
     } else if (prev !== undefined && sameDdl(prev.def, def, this.database)) {
       outcome = 'unchanged'
     } else {
       const added = prev ? additiveColumns(prev.def, def) : undefined
       if (added !== undefined) {
+        // No `ADD COLUMN IF NOT EXISTS` (ClickHouse 18.16 lacks it): skip columns a previous try added.
+        const have = await this.columnNames(def.name)
         for (const c of added) {
-          await this.engine.command(
-            `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${columnsSql([c])}`,
-          )
+          if (have.has(c.name)) continue
+          const col = this.engine.capabilities.lowCardinality
+            ? c
+            : { ...c, type: withoutLowCardinality(c.type) }
+          await this.ddl(this.layout.addColumn(this.database, def.name, columnSql(col)))
         }
         outcome = 'altered'
       } else {
@@ -679,8 +746,8 @@ export class Workspace implements Resources {
             { details: { datasource: def.name, rows } },
           )
         }
-        await this.engine.command(`DROP TABLE IF EXISTS ${table}${this.sync}`)
-        await this.engine.command(datasourceDdl(def, this.database))
+        await this.ddl(this.layout.dropTable(this.database, def.name, this.dropSync))
+        await this.ddl(this.layout.createTable(spec))
         outcome = 'recreated'
       }
     }
@@ -718,20 +785,17 @@ export class Workspace implements Resources {
     const ds = this.state.datasources.find((d) => d.name === name || d.id === name)
     if (ds === undefined)
       throw new ServerError('ERR_REQUEST_NOT_FOUND', `Data Source "${name}" does not exist`)
-    const db = escapeIdentifier(this.database)
     for (const p of this.state.pipes) {
       for (const n of p.def.nodes) {
         if (n.type === 'materialized' && n.datasource === ds.name) {
-          await this.engine.command(
-            `DROP TABLE IF EXISTS ${db}.${escapeIdentifier(`${p.name}__${n.name}__mv`)}${this.sync}`,
+          await this.ddl(
+            this.layout.dropView(this.database, `${p.name}__${n.name}__mv`, this.dropSync),
           )
         }
       }
     }
-    await this.engine.command(`DROP TABLE IF EXISTS ${db}.${escapeIdentifier(ds.name)}${this.sync}`)
-    await this.engine.command(
-      `DROP TABLE IF EXISTS ${db}.${escapeIdentifier(`${ds.name}_quarantine`)}${this.sync}`,
-    )
+    await this.ddl(this.layout.dropTable(this.database, ds.name, this.dropSync))
+    await this.ddl(this.layout.dropTable(this.database, `${ds.name}_quarantine`, this.dropSync))
     await this.commit({
       ...this.state,
       datasources: this.state.datasources.filter((d) => d !== ds),
@@ -747,9 +811,31 @@ export class Workspace implements Resources {
     const ds = this.datasource(name)
     if (ds === undefined)
       throw new ServerError('ERR_REQUEST_NOT_FOUND', `Data Source "${name}" does not exist`)
-    await this.engine.command(
-      `TRUNCATE TABLE IF EXISTS ${escapeIdentifier(this.database)}.${escapeIdentifier(ds.name)}`,
-    )
+    await this.ddl(this.layout.truncate(this.database, ds.name))
+  }
+
+  /**
+   * Deletes the rows of a data source that match `condition` (SQL the caller validated), waiting for the
+   * mutation to finish; in cluster mode on every shard.
+   */
+  async deleteRows(name: string, condition: string): Promise<void> {
+    for (const sql of this.layout.deleteWhere(this.database, name, condition)) {
+      await this.engine.command(sql, { settings: { mutations_sync: 1 } })
+    }
+    // Servers without `mutations_sync` (before 20.x), and every shard of a cluster, finish the mutation on
+    // their own time: wait until no matching row is left.
+    const table = `${escapeIdentifier(this.database)}.${escapeIdentifier(name)}`
+    for (let waited = 0; ; waited += 100) {
+      const r = await this.engine.query(`SELECT count() AS n FROM ${table} WHERE (${condition})`, {
+        format: 'JSONEachRow',
+        timeoutMs: 60_000,
+      })
+      if (Number((JSON.parse(r.text()) as { n: number | string }).n) === 0) return
+      if (waited >= 120_000) {
+        throw new ServerError('ERR_ENGINE_TIMEOUT', 'The delete did not finish within 120 s')
+      }
+      await new Promise((done) => setTimeout(done, 100))
+    }
   }
 
   /** Replaces a data source's definition in the catalog (e.g. a new description); the table is untouched. */
@@ -816,11 +902,45 @@ export class Workspace implements Resources {
     return Number((JSON.parse(r.text()) as { n: number | string }).n)
   }
 
+  /**
+   * Creates a service data source's table (`tinybird.<name>`) where the layout puts tables: in cluster mode a
+   * local table per shard behind a `Distributed` one, so every process's rows are read together.
+   */
+  async createServiceTable(
+    name: (typeof SERVICE_DATASOURCES)[number],
+    parts: DdlParts,
+  ): Promise<void> {
+    await this.ddl(
+      this.layout.createTable({ database: this.database, name: serviceTable(name), parts }),
+    )
+  }
+
+  /** Column names of a workspace table, as the engine has them. */
+  async columnNames(name: string): Promise<Set<string>> {
+    const r = await this.engine.query(
+      `SELECT name FROM system.columns WHERE database = ${escapeString(this.database)} AND table = ${escapeString(name)}`,
+      { format: 'JSONEachRow' },
+    )
+    const text = r.text().trim()
+    return new Set(
+      text === '' ? [] : text.split('\n').map((l) => (JSON.parse(l) as { name: string }).name),
+    )
+  }
+
   private async ensureQuarantine(def: DatasourceFile): Promise<void> {
     const cols = def.columns.map((c) => `${escapeIdentifier(c.name)} Nullable(String)`)
-    await this.engine.command(
-      `CREATE TABLE IF NOT EXISTS ${escapeIdentifier(this.database)}.${escapeIdentifier(`${def.name}_quarantine`)} (${[...cols, ...QUARANTINE_EXTRA].join(', ')}) ENGINE = MergeTree ORDER BY insertion_date`,
+    const name = `${def.name}_quarantine`
+    await this.ddl(
+      this.layout.createTable({
+        database: this.database,
+        name,
+        parts: mergeTreeParts([...cols, ...QUARANTINE_EXTRA], ['ORDER BY insertion_date']),
+      }),
     )
+    // Quarantine tables made before `c__line` existed get it now.
+    if (!(await this.columnNames(name)).has('c__line')) {
+      await this.ddl(this.layout.addColumn(this.database, name, '`c__line` Nullable(String)'))
+    }
   }
 
   private async loadFixture(
@@ -848,7 +968,16 @@ export class Workspace implements Resources {
           { details: { file } },
         )
       }
-      await this.engine.command(`INSERT INTO ${table} ${sql}`, { timeoutMs: 1_800_000 })
+      if (this.renderFixture === undefined) {
+        await this.engine.command(`INSERT INTO ${table} ${sql}`, { timeoutMs: 1_800_000 })
+      } else {
+        // The engine is elsewhere (a remote server cannot read the project's files): render the rows here, in
+        // the data source's column order, and send them.
+        const rows = await this.renderFixture(sql)
+        await this.engine.insert(`${this.database}.${def.name}`, rows, 'TSV', {
+          columns: def.columns.map((c) => c.name),
+        })
+      }
     } else {
       const body = await readFile(file)
       // chdb's raw insert takes a plain `db.table` (both names are validated identifiers).
@@ -902,14 +1031,22 @@ export class Workspace implements Resources {
     const fresh: string[] = []
     for (const n of p.def.nodes) {
       if (n.type !== 'materialized' || n.datasource === undefined) continue
-      const { target, view } = this.materializedNode(p.name, n.name)
-      const { sql } = composePipe(this, p, {}, { nodeName: n.name })
-      const create = `CREATE MATERIALIZED VIEW ${view} TO ${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)} AS ${sql}`
-      const hash = createHash('sha256').update(create).digest('hex')
+      const { target } = this.materializedNode(p.name, n.name)
       const key = `${p.name}__${n.name}__mv`
+      // A view reads the local tables of its shard (cluster mode), so it sees exactly the rows inserted there.
+      const local: Resources = {
+        database: this.database,
+        datasource: (name) => this.datasource(name),
+        pipe: (name) => this.pipe(name),
+        physicalTable: (name) => this.layout.localName(name),
+        readsAsSubqueries: false,
+      }
+      const { sql } = composePipe(local, p, {}, { nodeName: n.name })
+      const create = this.layout.createMaterializedView(this.database, key, target.name, sql)
+      const hash = createHash('sha256').update(create.join(';\n')).digest('hex')
       if (this.state.materializations?.[key] === hash && (await this.tableExists(key))) continue
-      await this.engine.command(`DROP TABLE IF EXISTS ${view}${this.sync}`)
-      await this.engine.command(create)
+      await this.ddl(this.layout.dropView(this.database, key, this.dropSync))
+      await this.ddl(create)
       await this.commit({
         ...this.state,
         materializations: { ...this.state.materializations, [key]: hash },
@@ -969,7 +1106,7 @@ export class Workspace implements Resources {
     const { sql } = composePipe(this, pipe, args, { nodeName: node.name })
     const table = `${escapeIdentifier(this.database)}.${escapeIdentifier(target.name)}`
     const mode = node.copyMode ?? 'append'
-    if (mode === 'replace') await this.engine.command(`TRUNCATE TABLE ${table}`)
+    if (mode === 'replace') await this.ddl(this.layout.truncate(this.database, target.name))
     const before = await this.countRows(target.name)
     await this.engine.command(`INSERT INTO ${table} ${sql}`, { timeoutMs: 3_600_000 })
     return { rows: (await this.countRows(target.name)) - before, target: target.name, mode }

@@ -47,6 +47,12 @@ export interface StartOptions {
   configFile: string
   maxTtl?: number
   clickhouseUrl?: string
+  /** Cluster mode: a cluster name of the ClickHouse server. */
+  cluster?: string
+  /** Where the catalog lives (`file` or `clickhouse`). */
+  catalog?: 'file' | 'clickhouse'
+  /** The shared catalog's name. */
+  workspaceName?: string
 }
 
 /** A progress reporter for fixture loads: a bar on a TTY, plain lines otherwise. */
@@ -188,6 +194,9 @@ export async function startCommand(
     srv = await createServer({
       dataDir: opts.dataDir,
       ...(opts.clickhouseUrl !== undefined ? { clickhouseUrl: opts.clickhouseUrl } : {}),
+      ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
+      ...(opts.catalog !== undefined ? { catalog: opts.catalog } : {}),
+      ...(opts.workspaceName !== undefined ? { workspaceName: opts.workspaceName } : {}),
       ...(project !== undefined ? { project } : {}),
       port: opts.port,
       host: opts.host,

@@ -58,6 +58,20 @@ function startCommandDef(name: 'start' | 'dev', description: string): Command {
       'use a ClickHouse server instead of the embedded engine (default $DUNLIN_CLICKHOUSE_URL)',
     )
     .option(
+      '--cluster <name>',
+      'cluster mode: the ClickHouse cluster to spread data sources over, with ON CLUSTER DDL (default $DUNLIN_CLUSTER)',
+    )
+    .addOption(
+      new Option(
+        '--catalog <store>',
+        'where the catalog lives: file (data dir) or clickhouse (shared by every process on the server); default clickhouse with --clickhouse-url, else file ($DUNLIN_CATALOG)',
+      ).choices(['file', 'clickhouse']),
+    )
+    .option(
+      '--workspace <name>',
+      'name of the shared catalog in ClickHouse: processes with the same name serve one workspace (default $DUNLIN_WORKSPACE, else dunlin)',
+    )
+    .option(
       '--config <file>',
       'JSON config file with an "auth" section (see docs/auth.md)',
       'dunlin.config.json',
@@ -89,6 +103,11 @@ async function main(argv: string[]): Promise<number> {
         configFile: typeof o['config'] === 'string' ? o['config'] : 'dunlin.config.json',
         ...(o['maxTtl'] !== undefined ? { maxTtl: o['maxTtl'] as number } : {}),
         ...(typeof o['clickhouseUrl'] === 'string' ? { clickhouseUrl: o['clickhouseUrl'] } : {}),
+        ...(typeof o['cluster'] === 'string' ? { cluster: o['cluster'] } : {}),
+        ...(o['catalog'] === 'file' || o['catalog'] === 'clickhouse'
+          ? { catalog: o['catalog'] }
+          : {}),
+        ...(typeof o['workspace'] === 'string' ? { workspaceName: o['workspace'] } : {}),
       }
       await startCommand(project, opts, io, watch)
     }

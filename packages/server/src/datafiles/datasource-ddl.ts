@@ -84,15 +84,34 @@ function tupleOf(expr: string): string {
   return hasTopLevelComma(e) ? `(${e})` : e
 }
 
+/** Where a `Replicated*MergeTree` table keeps its state in the coordination service (ZooKeeper/Keeper). */
+export interface Replication {
+  /** Coordination-service path, e.g. `/clickhouse/tables/{shard}/db/events__local/1a2b3c4d`. */
+  readonly path: string
+  /** Replica name, normally the `{replica}` macro. */
+  readonly replica: string
+}
+
 /**
  * The `ENGINE = ...` right-hand side: the engine with its parameters, e.g. `ReplacingMergeTree(ver, is_deleted)`.
- * `Replicated*` engines become their single-node family (Dunlin runs one ClickHouse/chdb node, no Keeper).
+ * A datafile's `Replicated*` engine becomes its single-node family: replication is a property of where Dunlin runs,
+ * not of the datafile. With `replication` (cluster mode with replicas), MergeTree engines become
+ * `Replicated<Family>('<path>', '<replica>', …)`.
+ *
+ * @see https://clickhouse.com/docs/engines/table-engines/mergetree-family/replication
  */
-export function engineSql(engine: EngineDef): string {
+export function engineSql(engine: EngineDef, replication?: Replication): string {
   const family = engineFamily(engine.type)
   if (family === 'Null') return 'Null'
-  if (engine.params !== undefined && family === engine.type) return `${family}(${engine.params})`
-  const args: string[] = []
+  const replicated = replication !== undefined && family.endsWith('MergeTree')
+  const name = replicated ? `Replicated${family}` : family
+  const head = replicated
+    ? [`'${escapeQuoted(replication.path)}'`, `'${escapeQuoted(replication.replica)}'`]
+    : []
+  if (engine.params !== undefined && family === engine.type) {
+    return `${name}(${[...head, ...(engine.params.trim() === '' ? [] : [engine.params])].join(', ')})`
+  }
+  const args: string[] = [...head]
   switch (family) {
     case 'ReplacingMergeTree':
       if (engine.ver !== undefined) args.push(engine.ver)
@@ -116,7 +135,93 @@ export function engineSql(engine: EngineDef): string {
     default:
       break
   }
-  return `${family}(${args.join(', ')})`
+  return `${name}(${args.join(', ')})`
+}
+
+function escapeQuoted(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
+}
+
+/** A data source's `CREATE TABLE` split into what a table layout places (see `catalog/layout.ts`). */
+export interface DdlParts {
+  /** Column and index definitions, one per entry, no trailing commas. */
+  readonly body: readonly string[]
+  /** Plain column definitions only (no indexes, no codecs): what a `Distributed` table over it declares. */
+  readonly plainColumns: readonly string[]
+  /** The `ENGINE = …` right-hand side for a replication (or none). */
+  engine(replication?: Replication): string
+  /** Clauses after the engine: `PARTITION BY`, `ORDER BY`, `PRIMARY KEY`, `SAMPLE BY`, `TTL`, `SETTINGS`. */
+  readonly clauses: readonly string[]
+  /** `ENGINE_SHARDING_KEY`, when the datafile sets one. */
+  readonly shardingKey: string | undefined
+}
+
+/**
+ * `LowCardinality(T)` → `T`, at any depth (`Array(LowCardinality(String))` → `Array(String)`), for servers
+ * without the type: the same values, without dictionary encoding.
+ */
+export function withoutLowCardinality(type: string): string {
+  let out = type
+  for (let i = out.indexOf('LowCardinality('); i >= 0; i = out.indexOf('LowCardinality(')) {
+    let depth = 0
+    let end = -1
+    for (let j = i + 'LowCardinality'.length; j < out.length; j += 1) {
+      if (out[j] === '(') depth += 1
+      else if (out[j] === ')') {
+        depth -= 1
+        if (depth === 0) {
+          end = j
+          break
+        }
+      }
+    }
+    if (end < 0) break
+    out = out.slice(0, i) + out.slice(i + 'LowCardinality('.length, end) + out.slice(end + 1)
+  }
+  return out
+}
+
+/**
+ * The parts of a data source's `CREATE TABLE`: {@link datasourceDdl} joins them for one node.
+ *
+ * @param opts.lowCardinality - False for servers without `LowCardinality` (see {@link withoutLowCardinality}).
+ *   Default true.
+ */
+export function datasourceDdlParts(
+  ds: DatasourceFile,
+  opts: { lowCardinality?: boolean } = {},
+): DdlParts {
+  const e = ds.engine
+  const family = engineFamily(e.type)
+  const isMergeTree = family.endsWith('MergeTree')
+  const columns =
+    opts.lowCardinality === false
+      ? ds.columns.map((c) => ({ ...c, type: withoutLowCardinality(c.type) }))
+      : ds.columns
+  const body = columns.map((c) => columnSql(c))
+  if (isMergeTree) {
+    for (const i of ds.indexes) {
+      body.push(`INDEX ${quoteIdent(i.name)} ${i.expr} TYPE ${i.type} GRANULARITY ${i.granularity}`)
+    }
+  }
+  const clauses: string[] = []
+  if (isMergeTree) {
+    if (e.partitionKey !== undefined) clauses.push(`PARTITION BY ${e.partitionKey}`)
+    clauses.push(
+      `ORDER BY ${e.sortingKey !== undefined ? tupleOf(e.sortingKey) : defaultSortingKey(ds.columns)}`,
+    )
+    if (e.primaryKey !== undefined) clauses.push(`PRIMARY KEY ${tupleOf(e.primaryKey)}`)
+    if (e.samplingKey !== undefined) clauses.push(`SAMPLE BY ${e.samplingKey}`)
+    if (e.ttl !== undefined) clauses.push(`TTL ${e.ttl}`)
+  }
+  if (e.settings !== undefined && family !== 'Null') clauses.push(`SETTINGS ${e.settings}`)
+  return {
+    body,
+    plainColumns: columns.map(({ codec: _codec, ...c }) => columnSql(c)),
+    engine: (r) => engineSql(e, r),
+    clauses,
+    shardingKey: e.shardingKey,
+  }
 }
 
 /**
@@ -149,33 +254,13 @@ export function datasourceDdl(
   database: string,
   opts: { ifNotExists?: boolean; tableName?: string } = {},
 ): string {
-  const e = ds.engine
-  const family = engineFamily(e.type)
-  const isMergeTree = family.endsWith('MergeTree')
-  const body = ds.columns.map((c) => `    ${columnSql(c)}`)
-  if (isMergeTree) {
-    for (const i of ds.indexes) {
-      body.push(
-        `    INDEX ${quoteIdent(i.name)} ${i.expr} TYPE ${i.type} GRANULARITY ${i.granularity}`,
-      )
-    }
-  }
-  const out = [
+  const parts = datasourceDdlParts(ds)
+  return [
     `CREATE TABLE ${opts.ifNotExists === false ? '' : 'IF NOT EXISTS '}${quoteIdent(database)}.${quoteIdent(opts.tableName ?? ds.name)}`,
     '(',
-    body.join(',\n'),
+    parts.body.map((b) => `    ${b}`).join(',\n'),
     ')',
-    `ENGINE = ${engineSql(e)}`,
-  ]
-  if (isMergeTree) {
-    if (e.partitionKey !== undefined) out.push(`PARTITION BY ${e.partitionKey}`)
-    out.push(
-      `ORDER BY ${e.sortingKey !== undefined ? tupleOf(e.sortingKey) : defaultSortingKey(ds.columns)}`,
-    )
-    if (e.primaryKey !== undefined) out.push(`PRIMARY KEY ${tupleOf(e.primaryKey)}`)
-    if (e.samplingKey !== undefined) out.push(`SAMPLE BY ${e.samplingKey}`)
-    if (e.ttl !== undefined) out.push(`TTL ${e.ttl}`)
-  }
-  if (e.settings !== undefined && family !== 'Null') out.push(`SETTINGS ${e.settings}`)
-  return out.join('\n')
+    `ENGINE = ${parts.engine()}`,
+    ...parts.clauses,
+  ].join('\n')
 }

@@ -23,11 +23,16 @@ export {
 } from './parse-pipe.js'
 export { readProject } from './read-project.js'
 export {
+  columnSql,
   columnsSql,
   datasourceDdl,
+  datasourceDdlParts,
   defaultSortingKey,
   engineSql,
   quoteIdent,
+  withoutLowCardinality,
+  type DdlParts,
+  type Replication,
 } from './datasource-ddl.js'
 export { KNOWN_ENGINES } from './parse-engine.js'
 export { datafileErrorDetails, isValidName, NAME_PATTERN } from './datafile-error.js'

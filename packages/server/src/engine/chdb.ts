@@ -96,7 +96,14 @@ export async function openChdbEngine(opts: ChdbEngineOptions): Promise<Engine> {
 
   return {
     kind: 'chdb',
-    capabilities: { ctes: true, version, dropSync: true, mapType: true },
+    capabilities: {
+      ctes: true,
+      version,
+      dropSync: true,
+      mapType: true,
+      lowCardinality: true,
+      distributedRewrite: true,
+    },
     query(sql: string, qo: QueryOptions = {}): Promise<QueryResult> {
       const settings = readSettings(qo)
       // Settings go on a wrapping SELECT so that a SETTINGS clause inside `sql` stays valid.

@@ -27,6 +27,21 @@ export interface ClickHouseEngineOptions {
   requestTimeoutMs?: number
   /** Strings removed from engine error messages (internal database names). */
   hide?: readonly string[]
+  /**
+   * Settings sent with every statement, e.g. cluster mode's `insert_distributed_sync: 1` (an acknowledged insert
+   * is on its shards) and `distributed_product_mode: 'global'` (subqueries over `Distributed` tables).
+   */
+  settings?: Settings
+}
+
+/**
+ * Settings Dunlin sends that older servers do not know, with the first major version that has them. They only
+ * relax input parsing, so an older server runs the statement without them rather than failing on the name.
+ */
+const SETTINGS_SINCE: Readonly<Record<string, number>> = {
+  input_format_json_read_objects_as_strings: 22,
+  // Without it a mutation is asynchronous; callers that need it done wait for it (Workspace.deleteRows).
+  mutations_sync: 20,
 }
 
 /** The empty database every statement runs in by default. */
@@ -104,6 +119,17 @@ export async function openClickHouseEngine(opts: ClickHouseEngineOptions): Promi
     fail(e)
   }
   const major = Number(version.split('.')[0])
+  const base: Settings = {
+    // 18.x gates LowCardinality behind a flag (later versions enable it and ignore the setting).
+    ...(major < 19 ? { allow_experimental_low_cardinality_type: 1 } : {}),
+    ...opts.settings,
+  }
+  const known = (settings: Settings | undefined): Settings => {
+    if (settings === undefined) return {}
+    return Object.fromEntries(
+      Object.entries(settings).filter(([k]) => (SETTINGS_SINCE[k] ?? 0) <= major),
+    )
+  }
   let closed = false
 
   const run = async (sql: string, format: string, httpSettings: Settings): Promise<QueryResult> => {
@@ -111,7 +137,7 @@ export async function openClickHouseEngine(opts: ClickHouseEngineOptions): Promi
     try {
       const r = await client.exec({
         query: `${sql} FORMAT ${format}`,
-        clickhouse_settings: httpSettings,
+        clickhouse_settings: { ...base, ...httpSettings },
       })
       const body = await readAll(r.stream)
       const summary = r.summary as Record<string, unknown> | undefined
@@ -134,7 +160,14 @@ export async function openClickHouseEngine(opts: ClickHouseEngineOptions): Promi
   return {
     kind: 'clickhouse',
     // Common table expressions (`WITH x AS (SELECT …)`) arrived in 20.x.
-    capabilities: { ctes: major >= 21, version, dropSync: major >= 20, mapType: major >= 21 },
+    capabilities: {
+      ctes: major >= 21,
+      version,
+      dropSync: major >= 20,
+      mapType: major >= 21,
+      lowCardinality: major >= 19,
+      distributedRewrite: major >= 21,
+    },
     query(sql: string, qo: QueryOptions = {}): Promise<QueryResult> {
       const { readonly, ...settings } = readSettings(qo)
       if (major < 20) {
@@ -158,8 +191,9 @@ export async function openClickHouseEngine(opts: ClickHouseEngineOptions): Promi
         await client.command({
           query: sql,
           clickhouse_settings: {
+            ...base,
             max_execution_time: Math.ceil((co.timeoutMs ?? 600_000) / 1000),
-            ...co.settings,
+            ...known(co.settings),
           },
         })
       } catch (e) {
@@ -184,7 +218,7 @@ export async function openClickHouseEngine(opts: ClickHouseEngineOptions): Promi
               ? Buffer.from(body)
               : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
           ]),
-          ...(io.settings ? { clickhouse_settings: { ...io.settings } } : {}),
+          clickhouse_settings: { ...base, ...known(io.settings) },
         })
         await readAll(r.stream)
         return {

@@ -57,6 +57,17 @@ export interface EngineCapabilities {
   readonly dropSync: boolean
   /** The `Map(K, V)` type. */
   readonly mapType: boolean
+  /**
+   * `LowCardinality(T)` columns without a flag (19.x+). Without it, DDL declares plain `T`: the same values, no
+   * dictionary encoding. (18.x accepts the flag per query, but its `ON CLUSTER` DDL does not pass it on.)
+   */
+  readonly lowCardinality: boolean
+  /**
+   * The server rewrites any query over `Distributed` tables for its shards correctly. 18.x loses table aliases
+   * (`FROM airports AS a … a.iata`) and `WITH` expression aliases in that rewrite, so cluster mode on it reads
+   * every data source through a subquery, aggregated on the node that received the query.
+   */
+  readonly distributedRewrite: boolean
 }
 
 /**

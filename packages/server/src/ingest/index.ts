@@ -20,6 +20,9 @@ export {
   IngestService,
   INSERT_SETTINGS,
   type AppendOutcome,
+  type BufferDepth,
+  type FlushReport,
+  type IngestApi,
   type IngestServiceOptions,
 } from './service.js'
 export { mockRows, prng, type MockColumn } from './mock.js'

@@ -22,6 +22,39 @@ export interface AppendOutcome {
   readonly quarantinedRows: number
 }
 
+/** The API that queued rows: the Events API or the Data Sources API. */
+export type IngestApi = 'events' | 'datasources'
+
+/**
+ * What one flush wrote for the rows one API queued in one table (a flush writing rows of both APIs reports
+ * twice). `rows` were written to the table, `quarantinedRows` to `<table>_quarantine`; both are 0 for what a
+ * failed write lost.
+ */
+export interface FlushReport {
+  readonly database: string
+  readonly table: string
+  readonly api: IngestApi
+  /** When the write started, in milliseconds since the epoch. */
+  readonly startedMs: number
+  /** How long the write took, in milliseconds. */
+  readonly elapsedMs: number
+  readonly rows: number
+  readonly quarantinedRows: number
+  /** Bytes of the NDJSON lines queued (quarantined lines excluded). */
+  readonly bytes: number
+  /** Undefined when the write succeeded; else what failed it. */
+  readonly error: unknown
+}
+
+/** What a table's buffer holds now: rows and bytes queued or being written. */
+export interface BufferDepth {
+  readonly database: string
+  readonly table: string
+  readonly rows: number
+  /** Bytes of the NDJSON lines. */
+  readonly bytes: number
+}
+
 /** Options of {@link IngestService}. */
 export interface IngestServiceOptions {
   /** Longest time a row waits in the buffer, in milliseconds. Default 1_000. */
@@ -30,12 +63,19 @@ export interface IngestServiceOptions {
   readonly flushBytes: number
   /** Error sink for failures no caller waits for (202 writes). */
   readonly onError?: (err: unknown, table: string, rows: number) => void
+  /**
+   * Called after each flush, once per table and API, for metrics and `tinybird.datasources_ops_log`. Must not
+   * throw (a throw is caught and ignored).
+   */
+  readonly onFlushed?: (report: FlushReport) => void
 }
 
 interface Segment {
   readonly lines: string[]
   readonly quarantine: string[]
   readonly importId: string
+  readonly api: IngestApi
+  readonly bytes: number
   rejected: number
   readonly done: { resolve: (o: AppendOutcome) => void; reject: (e: unknown) => void } | undefined
 }
@@ -45,7 +85,9 @@ interface TableBuffer {
   readonly table: string
   segments: Segment[]
   bytes: number
+  rows: number
   inflightBytes: number
+  inflightRows: number
   timer: NodeJS.Timeout | undefined
   soon: boolean
   chain: Promise<void>
@@ -71,7 +113,6 @@ export class IngestService {
   readonly #engine: Engine
   readonly #opts: IngestServiceOptions
   readonly #buffers = new Map<string, TableBuffer>()
-  readonly #lineColumn = new Set<string>()
   #closed = false
 
   constructor(engine: Engine, opts: IngestServiceOptions) {
@@ -87,6 +128,7 @@ export class IngestService {
    * were moved to quarantine). Resolves late when the table's buffer is over twice `flushBytes`
    * (backpressure).
    *
+   * @param opts.api - The API the rows came through, passed on to `onFlushed`. Default `events`.
    * @throws {ServerError} `ERR_UNAVAILABLE` (503) after {@link IngestService.close}; with `wait`, the
    *   engine's error when the batch could not be written.
    */
@@ -95,7 +137,7 @@ export class IngestService {
     table: string,
     mapped: MappedRows,
     importId: string,
-    opts: { wait: boolean },
+    opts: { wait: boolean; api?: IngestApi },
   ): Promise<AppendOutcome> {
     if (this.#closed) throw new ServerError('ERR_UNAVAILABLE', 'The server is shutting down')
     const key = `${database}.${table}`
@@ -106,7 +148,9 @@ export class IngestService {
         table,
         segments: [],
         bytes: 0,
+        rows: 0,
         inflightBytes: 0,
+        inflightRows: 0,
         timer: undefined,
         soon: false,
         chain: Promise.resolve(),
@@ -127,10 +171,13 @@ export class IngestService {
       lines: mapped.good,
       quarantine: quarantineLines(mapped.quarantine, importId),
       importId,
+      api: opts.api ?? 'events',
+      bytes: mapped.goodBytes,
       rejected: 0,
       done,
     })
     tb.bytes += mapped.goodBytes + 1
+    tb.rows += mapped.good.length
     const buf = tb
     // Full buffer, or a sizeable one while the engine is idle (group commit): write now.
     if (
@@ -167,9 +214,21 @@ export class IngestService {
     await this.flushAll()
   }
 
-  /** Forgets what is known about a table (after a drop), and drops its pending rows' quarantine marker. */
+  /** Forgets what is known about a table (after a drop). */
   forget(database: string, table: string): void {
-    this.#lineColumn.delete(`${database}.${table}`)
+    const key = `${database}.${table}`
+    const tb = this.#buffers.get(key)
+    if (tb?.segments.length === 0 && tb.pending.length === 0) this.#buffers.delete(key)
+  }
+
+  /** Rows and bytes each table's buffer holds now (queued or being written), for the buffer-depth gauges. */
+  bufferDepths(): BufferDepth[] {
+    return [...this.#buffers.values()].map((tb) => ({
+      database: tb.database,
+      table: tb.table,
+      rows: tb.rows + tb.inflightRows,
+      bytes: tb.bytes + tb.inflightBytes,
+    }))
   }
 
   #flush(tb: TableBuffer): void {
@@ -179,14 +238,18 @@ export class IngestService {
     if (tb.segments.length === 0) return
     const segments = tb.segments
     const bytes = tb.bytes
+    const rows = tb.rows
     tb.segments = []
     tb.bytes = 0
+    tb.rows = 0
     tb.inflightBytes += bytes
+    tb.inflightRows += rows
     const p: Promise<void> = tb.chain.then(async () => {
       try {
         await this.#write(tb.database, tb.table, segments)
       } finally {
         tb.inflightBytes -= bytes
+        tb.inflightRows -= rows
         void tb.pending.splice(tb.pending.indexOf(p), 1)
         if (tb.pending.length === 0 && tb.bytes >= this.#opts.flushBytes / IDLE_FLUSH_FRACTION)
           this.#flush(tb)
@@ -197,6 +260,32 @@ export class IngestService {
   }
 
   async #write(database: string, table: string, segments: Segment[]): Promise<void> {
+    const startedMs = Date.now()
+    const started = performance.now()
+    let landed = false
+    const report = (error: unknown): void => {
+      const onFlushed = this.#opts.onFlushed
+      if (onFlushed === undefined) return
+      for (const api of new Set(segments.map((s) => s.api))) {
+        const mine = segments.filter((s) => s.api === api)
+        try {
+          onFlushed({
+            database,
+            table,
+            api,
+            startedMs,
+            elapsedMs: performance.now() - started,
+            rows: landed ? mine.reduce((n, s) => n + s.lines.length - s.rejected, 0) : 0,
+            quarantinedRows:
+              error === undefined ? mine.reduce((n, s) => n + s.quarantine.length, 0) : 0,
+            bytes: mine.reduce((n, s) => n + s.bytes, 0),
+            error,
+          })
+        } catch {
+          // A reporting bug must not fail the write.
+        }
+      }
+    }
     try {
       const all = segments.flatMap((s) => s.lines)
       if (all.length > 0) {
@@ -207,8 +296,10 @@ export class IngestService {
           for (const s of segments) await this.#insertSplitting(database, table, s, s.lines)
         }
       }
+      landed = true
       const q = segments.flatMap((s) => s.quarantine)
       if (q.length > 0) await this.#insertQuarantine(database, table, q)
+      report(undefined)
       for (const s of segments) {
         s.done?.resolve({
           successfulRows: s.lines.length - s.rejected,
@@ -216,6 +307,7 @@ export class IngestService {
         })
       }
     } catch (e) {
+      report(e)
       const rows = segments.reduce((n, s) => n + s.lines.length, 0)
       let waited = false
       for (const s of segments) {
@@ -275,14 +367,7 @@ export class IngestService {
     table: string,
     lines: readonly string[],
   ): Promise<void> {
-    const key = `${database}.${table}`
     const q = `${table}_quarantine`
-    if (!this.#lineColumn.has(key)) {
-      await this.#engine.command(
-        `ALTER TABLE \`${database}\`.\`${q}\` ADD COLUMN IF NOT EXISTS \`c__line\` Nullable(String)`,
-      )
-      this.#lineColumn.add(key)
-    }
     await this.#engine.insert(`${database}.${q}`, lines.join('\n') + '\n', 'JSONEachRow', {
       settings: { input_format_skip_unknown_fields: 1 },
     })

@@ -29,15 +29,22 @@ export interface TestClickHouse {
   stop(): void
 }
 
+/** True when ZooKeeper is installed too (cluster tests: `ON CLUSTER` DDL and `Replicated*MergeTree`). */
+export const hasZooKeeper = hasClickHouseServer && existsSync('/usr/share/java/zookeeper.jar')
+
 /**
- * Starts two servers (no ZooKeeper) on ports derived from `basePort`, e.g. 28123 → HTTP 28123/28124.
+ * Starts two servers on ports derived from `basePort`, e.g. 28123 → HTTP 28123/28124, and with `zookeeper` a
+ * ZooKeeper on `basePort + 900`. Clusters: `dunlin` (2 shards × 1 replica), `dunlin_repl` (1 shard × 2 replicas).
  */
-export function startClickHouse(basePort = 28123): TestClickHouse {
+export function startClickHouse(
+  basePort = 28123,
+  opts: { zookeeper?: boolean } = {},
+): TestClickHouse {
   const root = mkdtempSync(join(tmpdir(), 'dunlin-ch-'))
   const env = {
     ...process.env,
     ROOT: root,
-    NO_ZK: '1',
+    ...(opts.zookeeper === true ? { ZK_PORT: String(basePort + 900) } : { NO_ZK: '1' }),
     N1_HTTP: String(basePort),
     N2_HTTP: String(basePort + 1),
     N1_TCP: String(basePort + 877),
@@ -45,7 +52,7 @@ export function startClickHouse(basePort = 28123): TestClickHouse {
     N1_IS: String(basePort + 886),
     N2_IS: String(basePort + 887),
   }
-  execFileSync('bash', [SCRIPT], { env, stdio: 'pipe', timeout: 60_000 })
+  execFileSync('bash', [SCRIPT], { env, stdio: 'pipe', timeout: 120_000 })
   return {
     url: `http://127.0.0.1:${basePort}`,
     url2: `http://127.0.0.1:${basePort + 1}`,

@@ -14,8 +14,9 @@ beforeAll(async () => {
   // Local mode: loopback URLs are allowed (a dev machine importing from itself).
   t = await startTestServer({ config: { local: true } })
   files = createServer((req, res) => {
-    if (req.url === '/rows.ndjson.gz') res.end(gzipSync(ndjson(25, 80_000)))
-    else if (req.url === '/redirect') {
+    const path = (req.url ?? '').split('?')[0]
+    if (path === '/rows.ndjson.gz') res.end(gzipSync(ndjson(25, 80_000)))
+    else if (path === '/redirect') {
       res.writeHead(302, { Location: 'http://169.254.169.254/' })
       res.end()
     } else {
@@ -75,5 +76,43 @@ describe('POST /v0/datasources?mode=append&url=', () => {
     )
     const started = (await res.json()) as { id: string }
     expect(await job(started.id)).toMatchObject({ status: 'error' })
+  })
+
+  it('records imports in datasources_ops_log with the job id and the URL without its query', async () => {
+    const start = async (url: string): Promise<string> => {
+      const res = await t.fetch(
+        `/v0/datasources?mode=append&name=events&format=ndjson&url=${encodeURIComponent(url)}`,
+        { method: 'POST', headers: auth() },
+      )
+      const { id } = (await res.json()) as { id: string }
+      await job(id)
+      return id
+    }
+    const ok = await start(`${base}/rows.ndjson.gz?X-Amz-Signature=s3cr3t`)
+    const failed = await start(`${base}/redirect`)
+    const q = `SELECT job_id, import_id, event_type, result, error, rows, rows_quarantine, Options.Names, Options.Values FROM tinybird.datasources_ops_log WHERE job_id IN ('${ok}', '${failed}')`
+    let rows: Record<string, unknown>[] = []
+    for (let i = 0; i < 50 && rows.length < 2; i++) {
+      const res = await t.fetch(`/v0/sql?q=${encodeURIComponent(q)}`, { headers: auth() })
+      rows = ((await res.json()) as { data: Record<string, unknown>[] }).data
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(rows.find((r) => r['job_id'] === ok)).toEqual({
+      job_id: ok,
+      import_id: ok,
+      event_type: 'append',
+      result: 'ok',
+      error: null,
+      rows: 25,
+      rows_quarantine: 0,
+      'Options.Names': ['mode', 'format', 'source'],
+      'Options.Values': ['append', 'ndjson', `${base}/rows.ndjson.gz`],
+    })
+    expect(rows.find((r) => r['job_id'] === failed)).toMatchObject({
+      result: 'error',
+      error: 'Invalid url: redirects are not followed',
+      rows: 0,
+    })
+    expect(JSON.stringify(rows)).not.toContain('s3cr3t')
   })
 })

@@ -394,7 +394,7 @@ describe('changes made by another process sharing the catalog', () => {
     // "Another process": writes catalog.json directly through its own store.
     const store = new FileCatalogStore(t.dataDir)
     const state = (await store.load())!
-    await store.save({
+    await store.save(state, {
       ...state,
       tokens: state.tokens.filter((x) => x.name !== 'shared_static'),
       revocations: [

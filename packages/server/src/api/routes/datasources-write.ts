@@ -25,6 +25,7 @@ import {
 import { escapeIdentifier, escapeString } from '../../template/index.js'
 import { authenticate } from '../authn.js'
 import type { AppDeps, AppEnv } from '../context.js'
+import { logOperation, opsLogSourceUrl } from '../ops-log.js'
 import { ingestFor, mapperFor } from './events.js'
 
 /** Largest `url=` import, in bytes (held in memory). */
@@ -277,7 +278,23 @@ async function ingestData(
       throw new ServerError('ERR_REQUEST_PARAM', 'dialect_delimiter must be one character')
     mapped = mapCsv(ds.def, lines.join('\n'), delimiter)
   }
-  return state.service.append(deps.workspace.database, ds.name, mapped, importId, { wait: true })
+  return state.service.append(deps.workspace.database, ds.name, mapped, importId, {
+    wait: true,
+    api: 'datasources',
+  })
+}
+
+/** Counts a finished Data Sources API append in `dunlin_ingest_*{api="datasources"}`. */
+function countAppend(
+  deps: AppDeps,
+  ds: DatasourceEntry,
+  bytes: number,
+  out: { successfulRows: number; quarantinedRows: number },
+): void {
+  const labels = { datasource: ds.name, api: 'datasources' }
+  deps.metrics.ingestBytes.inc(labels, bytes)
+  deps.metrics.ingestRows.inc(labels, out.successfulRows)
+  deps.metrics.ingestQuarantinedRows.inc(labels, out.quarantinedRows)
 }
 
 /** True when `data` has Parquet's `PAR1` magic at both ends. */
@@ -342,16 +359,42 @@ async function insertParquet(
   }
 }
 
-/** Appends a request body to `ds` and waits for the write. */
+/**
+ * Appends a request body to `ds` and waits for the write; records it in `datasources_ops_log` as `mode`
+ * (`append` or `replace`), ok or error.
+ */
 async function appendData(
   c: Context<AppEnv>,
   ds: DatasourceEntry,
   p: Map<string, string>,
+  mode: 'append' | 'replace',
 ): Promise<Response> {
   const deps = c.get('deps')
-  const { data, format } = await readData(c, p.get('format') ?? 'csv')
   const importId = randomUUID()
-  const outcome = await ingestData(deps, ds, data, format, p, importId)
+  const { outcome } = await logOperation(
+    deps.opsLog,
+    {
+      eventType: mode,
+      datasource: { id: ds.id, name: ds.name },
+      requestId: c.get('requestId'),
+      importId,
+      rows: 0,
+      rowsQuarantine: 0,
+      options: { mode, format: p.get('format') ?? 'csv' },
+    },
+    async () => {
+      const { data, format } = await readData(c, p.get('format') ?? 'csv')
+      const fmt = format === 'parquet' || isParquet(data) ? 'parquet' : format
+      const out = await ingestData(deps, ds, data, format, p, importId)
+      countAppend(deps, ds, data.length, out)
+      return { outcome: out, format: fmt }
+    },
+    (r) => ({
+      rows: r.outcome.successfulRows,
+      rowsQuarantine: r.outcome.quarantinedRows,
+      options: { mode, format: r.format },
+    }),
+  )
   return c.json({
     id: importId,
     import_id: importId,
@@ -373,6 +416,7 @@ async function importFromUrl(
   ds: DatasourceEntry,
   p: Map<string, string>,
   rawUrl: string,
+  mode: 'append' | 'replace',
 ): Promise<Response> {
   const deps = c.get('deps')
   const url = await checkImportUrl(rawUrl, {
@@ -387,20 +431,40 @@ async function importFromUrl(
   const { id } = job
   const format =
     p.get('format') ?? (/\.(ndjson|jsonl)(\.gz)?$/i.test(url.pathname) ? 'ndjson' : 'csv')
+  const requestId = c.get('requestId')
   const run = async (): Promise<void> => {
     try {
-      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(600_000) })
-      if (res.status >= 300 && res.status < 400)
-        throw new ServerError('ERR_REQUEST_PARAM', 'Invalid url: redirects are not followed')
-      if (!res.ok)
-        throw new ServerError('ERR_REQUEST_PARAM', `The url answered ${String(res.status)}`)
-      const raw = await readBody(res.body, MAX_URL_BYTES)
-      const data = await maybeGunzip(
-        raw,
-        res.headers.get('content-encoding') ?? undefined,
-        MAX_URL_BYTES,
+      const out = await logOperation(
+        deps.opsLog,
+        {
+          eventType: mode,
+          datasource: { id: ds.id, name: ds.name },
+          requestId,
+          importId: id,
+          jobId: id,
+          rows: 0,
+          rowsQuarantine: 0,
+          options: { mode, format, source: opsLogSourceUrl(url) },
+        },
+        async () => {
+          const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(600_000) })
+          if (res.status >= 300 && res.status < 400)
+            throw new ServerError('ERR_REQUEST_PARAM', 'Invalid url: redirects are not followed')
+          if (!res.ok)
+            throw new ServerError('ERR_REQUEST_PARAM', `The url answered ${String(res.status)}`)
+          const raw = await readBody(res.body, MAX_URL_BYTES)
+          const data = await maybeGunzip(
+            raw,
+            res.headers.get('content-encoding') ?? undefined,
+            MAX_URL_BYTES,
+          )
+          const ingested = await ingestData(deps, ds, data, format, p, id)
+          countAppend(deps, ds, data.length, ingested)
+          return ingested
+        },
+        (o) => ({ rows: o.successfulRows, rowsQuarantine: o.quarantinedRows }),
+        'The import failed',
       )
-      const out = await ingestData(deps, ds, data, format, p, id)
       job.status = 'done'
       job.rows_affected = out.successfulRows
       job.quarantine_rows = out.quarantinedRows
@@ -501,7 +565,18 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
           `Data Source "${name}" already exists, use mode=append`,
         )
       }
-      const entry = await deps.workspace.createDatasource(def)
+      const entry = await logOperation(
+        deps.opsLog,
+        {
+          eventType: 'create',
+          datasource: { id: '', name },
+          requestId: c.get('requestId'),
+          rows: 0,
+          rowsQuarantine: 0,
+        },
+        () => deps.workspace.createDatasource(def),
+        (e) => ({ datasource: { id: e.id, name: e.name } }),
+      )
       return c.json({ datasource: dsSummary(entry) })
     }
     if (mode !== 'append' && mode !== 'replace')
@@ -540,8 +615,8 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
       )
     }
     const url = p.get('url')
-    if (url !== undefined && url !== '') return importFromUrl(c, ds, p, url)
-    return appendData(c, ds, p)
+    if (url !== undefined && url !== '') return importFromUrl(c, ds, p, url, mode)
+    return appendData(c, ds, p, mode)
   })
 
   app.post('/v0/datasources/:name/truncate', async (c) => {
@@ -550,8 +625,18 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
     const ds = findDs(deps, c.req.param('name'))
     if (!canManage(principal))
       throw new ServerError('ERR_AUTH_SCOPE_DENIED', 'token needs scope DATASOURCES:CREATE')
-    await ingestFor(deps).service.flushAll()
-    await deps.workspace.truncateDatasource(ds.name)
+    await logOperation(
+      deps.opsLog,
+      {
+        eventType: 'truncate',
+        datasource: { id: ds.id, name: ds.name },
+        requestId: c.get('requestId'),
+      },
+      async () => {
+        await ingestFor(deps).service.flushAll()
+        await deps.workspace.truncateDatasource(ds.name)
+      },
+    )
     return c.body(null, 205)
   })
 
@@ -583,9 +668,19 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
     })
     const { id } = job
     try {
-      await deps.engine.command(`ALTER TABLE ${table} DELETE WHERE (${cond})`, {
-        settings: { mutations_sync: 1 },
-      })
+      await logOperation(
+        deps.opsLog,
+        {
+          eventType: 'delete_data',
+          datasource: { id: ds.id, name: ds.name },
+          requestId: c.get('requestId'),
+          jobId: id,
+          rows: 0,
+          rowsQuarantine: 0,
+        },
+        () => deps.workspace.deleteRows(ds.name, cond),
+        () => ({ rows: n }),
+      )
       job.status = 'done'
       job.rows_affected = n
     } catch (e) {
@@ -625,8 +720,18 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
       )
     }
     const state = ingestFor(deps)
-    await state.service.flushAll()
-    await deps.workspace.dropDatasource(ds.name)
+    await logOperation(
+      deps.opsLog,
+      {
+        eventType: 'delete',
+        datasource: { id: ds.id, name: ds.name },
+        requestId: c.get('requestId'),
+      },
+      async () => {
+        await state.service.flushAll()
+        await deps.workspace.dropDatasource(ds.name)
+      },
+    )
     state.service.forget(deps.workspace.database, ds.name)
     return c.body(null, 204)
   })

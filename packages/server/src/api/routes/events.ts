@@ -18,10 +18,12 @@ import {
   maybeGunzip,
   readBody,
   splitLines,
+  type FlushReport,
   type RowMapper,
 } from '../../ingest/index.js'
 import { authenticate } from '../authn.js'
 import type { AppDeps, AppEnv } from '../context.js'
+import { opsLogError } from '../ops-log.js'
 
 interface IngestState {
   readonly service: IngestService
@@ -45,7 +47,13 @@ export function ingestFor(deps: AppDeps): IngestState {
       onError: (err, table, rows) => {
         deps.log.error({ err, table, rows }, 'ingest flush failed')
       },
+      onFlushed: (r) => {
+        onFlushed(deps, r)
+      },
     })
+    deps.metrics.watchIngestBuffers(() =>
+      service.bufferDepths().map((d) => ({ datasource: d.table, rows: d.rows, bytes: d.bytes })),
+    )
     s = {
       service,
       requests: new RateLimiter(deps.clock),
@@ -53,9 +61,36 @@ export function ingestFor(deps: AppDeps): IngestState {
       mappers: new WeakMap(),
     }
     states.set(deps, s)
-    deps.onShutdown(() => service.close())
+    // The last flushes record ops log rows: write those too before the engine closes.
+    deps.onShutdown(async () => {
+      await service.close()
+      await deps.opsLog?.flush()
+    })
   }
   return s
+}
+
+/**
+ * Counts what an Events API flush wrote (`dunlin_ingest_*{api="events"}`) and records it in
+ * `tinybird.datasources_ops_log` as one `append-hfi` row per flush and data source, as Tinybird's HFI logger does.
+ * Data Sources API appends are counted and recorded by their route, once per request.
+ *
+ * @see tinybird-compat.md §6.2
+ */
+function onFlushed(deps: AppDeps, r: FlushReport): void {
+  if (r.api !== 'events') return
+  const labels = { datasource: r.table, api: 'events' }
+  deps.metrics.ingestRows.inc(labels, r.rows)
+  deps.metrics.ingestQuarantinedRows.inc(labels, r.quarantinedRows)
+  deps.opsLog?.record({
+    eventType: 'append-hfi',
+    datasource: { id: deps.workspace.datasource(r.table)?.id ?? '', name: r.table },
+    startedMs: r.startedMs,
+    elapsedMs: r.elapsedMs,
+    error: r.error === undefined ? undefined : opsLogError(r.error),
+    rows: r.rows,
+    rowsQuarantine: r.quarantinedRows,
+  })
 }
 
 /** The compiled row mapper of a data source definition (cached per definition object). */
@@ -210,8 +245,19 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
         'ERR_REQUEST_BODY',
       )
     }
+    const startedMs = Date.now()
+    const started = performance.now()
     try {
       ds = await deps.workspace.createDatasource(def)
+      deps.opsLog?.record({
+        eventType: 'create',
+        datasource: { id: ds.id, name: ds.name },
+        startedMs,
+        elapsedMs: performance.now() - started,
+        requestId: c.get('requestId'),
+        rows: 0,
+        rowsQuarantine: 0,
+      })
     } catch (e) {
       // A concurrent request created it first.
       ds = deps.workspace.datasource(name)
@@ -223,7 +269,9 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
   const importId = randomUUID()
   const outcome = await state.service.append(deps.workspace.database, ds.name, mapped, importId, {
     wait,
+    api: 'events',
   })
+  deps.metrics.ingestBytes.inc({ datasource: ds.name, api: 'events' }, body.length)
   return c.json(
     { successful_rows: outcome.successfulRows, quarantined_rows: outcome.quarantinedRows },
     wait ? 200 : 202,

@@ -9,11 +9,15 @@ import { isAdmin, pipeAccess } from '../../auth/index.js'
 import type { PipeEntry } from '../../catalog/index.js'
 import { authenticate } from '../authn.js'
 import type { AppDeps, AppEnv } from '../context.js'
+import { logOperation } from '../ops-log.js'
 import { readParams } from '../params.js'
 import { startJob, type Job } from './datasources-write.js'
 
 /**
- * Runs `work` as a job: records it as working, then done or error, and returns it.
+ * Runs `work` as a job: records it as working, then done or error, and returns it. Also records it in
+ * `tinybird.datasources_ops_log` (event type `kind`, on the target data source, with the pipe and job id).
+ *
+ * @param opts.requestId - The HTTP request that started the job; `''` for scheduled copies. Default `''`.
  */
 export async function runPipeJob(
   deps: AppDeps,
@@ -21,6 +25,7 @@ export async function runPipeJob(
   pipe: PipeEntry,
   target: string,
   work: () => Promise<{ rows: number }>,
+  opts: { requestId?: string } = {},
 ): Promise<Job> {
   const ds = deps.workspace.datasource(target)
   const job = startJob(deps, {
@@ -29,7 +34,20 @@ export async function runPipeJob(
     pipe: { id: pipe.id, name: pipe.name },
   })
   try {
-    const { rows } = await work()
+    const { rows } = await logOperation(
+      deps.opsLog,
+      {
+        eventType: kind,
+        datasource: job.datasource,
+        requestId: opts.requestId ?? '',
+        jobId: job.id,
+        pipe: { id: pipe.id, name: pipe.name },
+        rows: 0,
+        rowsQuarantine: 0,
+      },
+      work,
+      (r) => ({ rows: r.rows }),
+    )
     Object.assign(job, {
       status: 'done',
       rows_affected: rows,
@@ -69,8 +87,13 @@ async function copy(c: Context<AppEnv>): Promise<Response> {
   if (node === undefined)
     throw new ServerError('ERR_REQUEST_NOT_FOUND', `The pipe '${pipe.name}' is not a copy pipe`)
   const args = { ...params.args, ...access.fixedParams }
-  const job = await runPipeJob(deps, 'copy', pipe, node.targetDatasource ?? '', () =>
-    deps.workspace.runCopy(pipe.name, args),
+  const job = await runPipeJob(
+    deps,
+    'copy',
+    pipe,
+    node.targetDatasource ?? '',
+    () => deps.workspace.runCopy(pipe.name, args),
+    { requestId: c.get('requestId') },
   )
   return c.json(jobJson(job))
 }
@@ -90,8 +113,13 @@ async function population(c: Context<AppEnv>): Promise<Response> {
       `Materialized node '${nodeName}' of pipe '${pipe.name}' not found`,
     )
   }
-  const job = await runPipeJob(deps, 'populateview', pipe, node.datasource, () =>
-    deps.workspace.populate(pipe.name, nodeName),
+  const job = await runPipeJob(
+    deps,
+    'populateview',
+    pipe,
+    node.datasource,
+    () => deps.workspace.populate(pipe.name, nodeName),
+    { requestId: c.get('requestId') },
   )
   return c.json(jobJson(job))
 }
