@@ -88,6 +88,11 @@ export function singleNodeLayout(): TableLayout {
 export interface ClusterLayoutOptions {
   /** Use `Replicated*MergeTree` (needs `{shard}`/`{replica}` macros and a coordination service). */
   readonly replicated: boolean
+  /**
+   * Shards in the cluster. With one, replication paths leave out the `{shard}` macro (every node is a replica of
+   * the one shard, whatever its macros say). Default 2 (paths use `{shard}`).
+   */
+  readonly shards?: number
   /** Random suffix of coordination-service paths, so a recreated table never meets its old replica state. */
   readonly pathSuffix?: () => string
 }
@@ -100,6 +105,7 @@ export function clusterLayout(cluster: string, opts: ClusterLayoutOptions): Tabl
   const on = ` ON CLUSTER ${q(cluster)}`
   const local = (name: string): string => `${name}${LOCAL_SUFFIX}`
   const suffix = opts.pathSuffix ?? (() => randomBytes(4).toString('hex'))
+  const shardPart = (opts.shards ?? 2) > 1 ? '{shard}/' : ''
   return {
     cluster,
     replicated: opts.replicated,
@@ -108,7 +114,7 @@ export function clusterLayout(cluster: string, opts: ClusterLayoutOptions): Tabl
     createTable: ({ database, name, parts }) => {
       const replication: Replication | undefined = opts.replicated
         ? {
-            path: `/clickhouse/tables/{shard}/${database}/${local(name)}/${suffix()}`,
+            path: `/clickhouse/tables/${shardPart}${database}/${local(name)}/${suffix()}`,
             replica: '{replica}',
           }
         : undefined
@@ -157,12 +163,13 @@ export function clusterLayout(cluster: string, opts: ClusterLayoutOptions): Tabl
  */
 export async function openClusterLayout(engine: Engine, cluster: string): Promise<TableLayout> {
   const r = await engine.query(
-    `SELECT count() AS hosts, max(replica_num) AS replicas FROM system.clusters WHERE cluster = ${escapeString(cluster)}`,
+    `SELECT count() AS hosts, max(replica_num) AS replicas, uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = ${escapeString(cluster)}`,
     { format: 'JSONEachRow' },
   )
-  const { hosts, replicas } = JSON.parse(r.text()) as {
+  const { hosts, replicas, shards } = JSON.parse(r.text()) as {
     hosts: number | string
     replicas: number | string
+    shards: number | string
   }
   if (Number(hosts) === 0) {
     throw new ServerError(
@@ -182,7 +189,7 @@ export async function openClusterLayout(engine: Engine, cluster: string): Promis
       { details: { cluster } },
     )
   }
-  return clusterLayout(cluster, { replicated: Number(replicas) > 1 })
+  return clusterLayout(cluster, { replicated: Number(replicas) > 1, shards: Number(shards) })
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Engine } from '../../src/engine/index.js'
+import { mergeTreeParts, singleNodeLayout, type TableLayout } from '../../src/catalog/index.js'
 
 interface JsonBody {
   meta: { name: string; type: string }[]
@@ -12,20 +13,38 @@ interface JsonBody {
   statistics?: { elapsed: number; rows_read: number; bytes_read: number }
 }
 
-/** Registers the contract suite for an adapter. `open` returns a fresh engine; the suite closes it. */
-export function engineContract(name: string, open: () => Promise<Engine>): void {
+/**
+ * Registers the contract suite for an adapter. `open` returns a fresh engine; the suite closes it. With a
+ * cluster `layout`, the suite's table is a local table per shard behind a `Distributed` one, as Dunlin lays out
+ * data sources in cluster mode.
+ */
+export function engineContract(
+  name: string,
+  open: () => Promise<Engine>,
+  opts: { layout?: TableLayout } = {},
+): void {
   describe(`engine contract: ${name}`, () => {
     let engine: Engine
     const db = `contract_${Math.random().toString(36).slice(2, 8)}`
+    const layout = opts.layout ?? singleNodeLayout()
     beforeAll(async () => {
       engine = await open()
-      await engine.command(`CREATE DATABASE IF NOT EXISTS ${db}`)
-      await engine.command(
-        `CREATE TABLE ${db}.events (ts DateTime, airline String, n UInt64) ENGINE = MergeTree ORDER BY (airline, ts)`,
-      )
+      for (const sql of [
+        ...layout.createDatabase(db),
+        ...layout.createTable({
+          database: db,
+          name: 'events',
+          parts: mergeTreeParts(
+            ['ts DateTime', 'airline String', 'n UInt64'],
+            ['ORDER BY (airline, ts)'],
+          ),
+        }),
+      ])
+        await engine.command(sql)
     })
     afterAll(async () => {
-      await engine.command(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined)
+      const on = layout.cluster === undefined ? '' : ` ON CLUSTER ${layout.cluster}`
+      await engine.command(`DROP DATABASE IF EXISTS ${db}${on}`).catch(() => undefined)
       await engine.close()
       await engine.close() // idempotent
     })

@@ -42,8 +42,8 @@ async function startDunlin(args: string[], env: Record<string, string>): Promise
         resolve(m[1])
       }
     }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`dunlin exited with ${String(code)}:\n${output.join('')}`))
@@ -53,7 +53,7 @@ async function startDunlin(args: string[], env: Record<string, string>): Promise
 }
 
 async function stop(p: Proc | undefined): Promise<void> {
-  if (p === undefined || p.child.exitCode !== null) return
+  if (p?.child.exitCode !== null) return
   const exited = new Promise((r) => p.child.once('exit', r))
   p.child.kill('SIGTERM')
   await exited
@@ -177,12 +177,18 @@ describe.skipIf(!hasClickHouseServer)('two Dunlin processes sharing one catalog'
     return ((await res.json()) as { id: string }).id
   }
   async function count(p: Proc | undefined): Promise<number> {
-    const res = await get(p, `/v0/sql?q=${encodeURIComponent('SELECT count() AS n FROM events FORMAT JSON')}`)
+    const res = await get(
+      p,
+      `/v0/sql?q=${encodeURIComponent('SELECT count() AS n FROM events FORMAT JSON')}`,
+    )
     return ((await res.json()) as { data: { n: number }[] }).data[0]?.n ?? -1
   }
   /** One row of the fixture project's events, as the Events API takes it. */
   async function sampleEvent(): Promise<string> {
-    const res = await get(a, `/v0/sql?q=${encodeURIComponent('SELECT * FROM events LIMIT 1 FORMAT JSONEachRow')}`)
+    const res = await get(
+      a,
+      `/v0/sql?q=${encodeURIComponent('SELECT * FROM events LIMIT 1 FORMAT JSONEachRow')}`,
+    )
     return (await res.text()).trim()
   }
 })
