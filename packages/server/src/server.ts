@@ -20,7 +20,7 @@ import {
 } from './catalog/index.js'
 import { readProject } from './datafiles/index.js'
 import { applyChartFiles } from './charts/index.js'
-import { openChdbEngine, openClickHouseEngine, type Engine } from './engine/index.js'
+import { lazyEngine, openChdbEngine, openClickHouseEngine, type Engine } from './engine/index.js'
 import { ServerError } from './errors.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
 import { PipeStatsWriter } from './api/pipe-stats.js'
@@ -120,24 +120,19 @@ export async function loadProject(
 }
 
 /**
- * Renders fixture SQL with a short-lived embedded engine next to the project's files, as TSV with DateTimes as
- * Unix timestamps (so the server's time zone cannot shift them), for a remote server to insert.
+ * Renders fixture SQL with the embedded file engine next to the project's files, as TSV with DateTimes as Unix
+ * timestamps (so the server's time zone cannot shift them), for a remote server to insert.
  */
-function localFixtureRenderer(dir: string): FixtureRenderer {
+function localFixtureRenderer(fileEngine: Engine): FixtureRenderer {
   return async (sql) => {
-    const local = await openChdbEngine({ dataDir: dir })
-    try {
-      const r = await local.query(sql, {
-        format: 'TSV',
-        readonly: false,
-        timeoutMs: 1_800_000,
-        maxResultBytes: 0,
-        settings: { date_time_output_format: 'unix_timestamp' },
-      })
-      return r.body
-    } finally {
-      await local.close()
-    }
+    const r = await fileEngine.query(sql, {
+      format: 'TSV',
+      readonly: false,
+      timeoutMs: 1_800_000,
+      maxResultBytes: 0,
+      settings: { date_time_output_format: 'unix_timestamp' },
+    })
+    return r.body
   }
 }
 
@@ -181,6 +176,10 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
           : {}),
       })
     : await openChdbEngine({ dataDir: join(dataDir, 'engine') })
+  // What only this machine can read (fixture files, Parquet uploads) goes through an embedded engine.
+  const fileEngine = remote
+    ? lazyEngine('chdb', () => openChdbEngine({ dataDir: join(dataDir, 'files-engine') }))
+    : engine
   let closed = false
   try {
     const layout: TableLayout | undefined =
@@ -202,7 +201,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       codec: { generate: generateStaticToken, hash: hashToken },
       ...(secretKey !== undefined ? { secretKey } : {}),
       ...(layout !== undefined ? { layout } : {}),
-      ...(remote ? { renderFixture: localFixtureRenderer(join(dataDir, 'fixtures-engine')) } : {}),
+      ...(remote ? { renderFixture: localFixtureRenderer(fileEngine) } : {}),
     })
     const apply = async (force: boolean): Promise<ApplyReport | undefined> => {
       if (opts.project === undefined) return undefined
@@ -252,6 +251,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       },
       workspace,
       engine,
+      fileEngine,
       config,
       log,
       clock,
@@ -302,10 +302,12 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
           }
         }
         await engine.close()
+        if (fileEngine !== engine) await fileEngine.close()
       },
     }
   } catch (e) {
     await engine.close()
+    if (fileEngine !== engine) await fileEngine.close()
     throw e
   }
 }

@@ -132,6 +132,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
 export interface AppDeps {
   readonly workspace: Workspace
   readonly engine: Engine
+  /**
+   * The engine that reads files on this machine (an uploaded Parquet body): `engine` itself when embedded; with a
+   * ClickHouse server, a small embedded engine opened on first use, whose rows are then sent to the server.
+   */
+  readonly fileEngine: Engine
   readonly config: ServerConfig
   readonly log: Logger
   readonly clock: Clock

@@ -12,6 +12,7 @@ export type {
 export { DEFAULT_LIMITS, readSettings, settingsClause } from './engine.js'
 export { openChdbEngine, type ChdbEngineOptions } from './chdb.js'
 export { openClickHouseEngine, type ClickHouseEngineOptions } from './clickhouse.js'
+export { lazyEngine, type LazyEngine } from './lazy.js'
 export {
   parseEngineError,
   scrubEngineText,

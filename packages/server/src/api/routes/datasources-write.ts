@@ -309,7 +309,8 @@ function isParquet(data: Buffer): boolean {
 /**
  * Inserts a Parquet file: the engine reads it from a temp file (`INSERT … SELECT … FROM file(…, Parquet)`),
  * columns matched by name, the rest left to their defaults. The engine does the casting, so a bad file fails
- * as a whole (400) instead of quarantining rows.
+ * as a whole (400) instead of quarantining rows. With a ClickHouse server, which cannot read this machine's
+ * files, the embedded file engine reads it and the rows go to the server as TSV (DateTimes as Unix timestamps).
  *
  * @throws {ServerError} `ERR_REQUEST_BODY` (400) when the file is not readable Parquet or shares no column
  *   with the data source; engine errors as mapped.
@@ -321,6 +322,7 @@ async function insertParquet(
 ): Promise<{ successfulRows: number; quarantinedRows: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'dunlin-parquet-'))
   const file = join(dir, 'data.parquet')
+  const reader = deps.fileEngine
   try {
     await writeFile(file, data)
     const src = `file(${escapeString(file)}, 'Parquet')`
@@ -328,12 +330,12 @@ async function insertParquet(
     let rows: number
     try {
       // file() needs readonly=0; the path is ours and the statement is a plain read.
-      const d = await deps.engine.query(`SELECT * FROM ${src} LIMIT 0`, {
+      const d = await reader.query(`SELECT * FROM ${src} LIMIT 0`, {
         format: 'JSON',
         readonly: false,
       })
       fileColumns = (d.json() as { meta: { name: string }[] }).meta.map((m) => m.name)
-      const n = await deps.engine.query(`SELECT count() AS n FROM ${src}`, {
+      const n = await reader.query(`SELECT count() AS n FROM ${src}`, {
         format: 'JSONEachRow',
         readonly: false,
       })
@@ -350,9 +352,26 @@ async function insertParquet(
         'The Parquet file has none of the data source columns',
       )
     const list = cols.map((n) => escapeIdentifier(n)).join(', ')
-    await deps.engine.command(
-      `INSERT INTO ${escapeIdentifier(deps.workspace.database)}.${escapeIdentifier(ds.name)} (${list}) SELECT ${list} FROM ${src}`,
-    )
+    const table = `${escapeIdentifier(deps.workspace.database)}.${escapeIdentifier(ds.name)}`
+    if (reader === deps.engine) {
+      await deps.engine.command(`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${src}`)
+    } else {
+      // Cast on this side to the data source's types, so the server gets values it parses as they are.
+      const typed = ds.def.columns
+        .filter((c) => cols.includes(c.name))
+        .map((c) => `CAST(${escapeIdentifier(c.name)} AS ${c.type}) AS ${escapeIdentifier(c.name)}`)
+        .join(', ')
+      const tsv = await reader.query(`SELECT ${typed} FROM ${src}`, {
+        format: 'TSV',
+        readonly: false,
+        maxResultBytes: 0,
+        timeoutMs: 600_000,
+        settings: { date_time_output_format: 'unix_timestamp' },
+      })
+      await deps.engine.insert(`${deps.workspace.database}.${ds.name}`, tsv.body, 'TSV', {
+        columns: cols,
+      })
+    }
     return { successfulRows: rows, quarantinedRows: 0 }
   } finally {
     await rm(dir, { recursive: true, force: true })
