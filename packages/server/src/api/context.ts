@@ -27,6 +27,12 @@ export interface ServerConfig {
   readonly local: boolean
   /** Send `details` in error bodies. Default false. */
   readonly verboseErrors: boolean
+  /**
+   * Run copy pipes on their `COPY_SCHEDULE` in this process. With several processes sharing one catalog, turn it
+   * on in exactly one of them (`--no-copy-schedules` on the others), or each would run every schedule. On-demand
+   * copies (`POST /v0/pipes/<pipe>/copy`) work everywhere. Default true.
+   */
+  readonly copySchedules: boolean
   readonly auth: {
     /** 403 for every auth failure (Tinybird), or 401 for token-level ones (RFC 6750). Default 403. */
     readonly failureStatus: 403 | 401
@@ -99,6 +105,7 @@ export interface ServerConfig {
 export const DEFAULT_CONFIG: ServerConfig = {
   local: false,
   verboseErrors: false,
+  copySchedules: true,
   auth: {
     failureStatus: 403,
     leewaySeconds: 0,

@@ -23,7 +23,7 @@ export function startCopyScheduler(deps: AppDeps): CopyScheduler {
   const scheduled = new Map<string, string>()
   const reschedule = (): void => {
     const wanted = new Map<string, string>()
-    for (const p of deps.workspace.pipes) {
+    for (const p of deps.config.copySchedules ? deps.workspace.pipes : []) {
       const node = p.def.nodes.find((n) => n.type === 'copy')
       const pattern = node?.copySchedule?.trim()
       if (pattern !== undefined && pattern !== '' && !pattern.startsWith('@on-demand'))

@@ -49,6 +49,8 @@ export interface StartOptions {
   clickhouseUrl?: string
   /** Cluster mode: a cluster name of the ClickHouse server. */
   cluster?: string
+  /** Run `COPY_SCHEDULE`s in this process. Default true. */
+  copySchedules?: boolean
   /** Where the catalog lives (`file` or `clickhouse`). */
   catalog?: 'file' | 'clickhouse'
   /** The shared catalog's name. */
@@ -205,6 +207,7 @@ export async function startCommand(
       populate: opts.populate ?? false,
       config: {
         local: opts.local,
+        ...(opts.copySchedules === false ? { copySchedules: false } : {}),
         auth: {
           ...readAuthConfig(resolve(opts.configFile)),
           ...(opts.authStatus !== undefined ? { failureStatus: opts.authStatus } : {}),

@@ -68,6 +68,10 @@ function startCommandDef(name: 'start' | 'dev', description: string): Command {
       ).choices(['file', 'clickhouse']),
     )
     .option(
+      '--no-copy-schedules',
+      'do not run copy pipes on their COPY_SCHEDULE here (with several processes sharing a catalog, run them in one)',
+    )
+    .option(
       '--workspace <name>',
       'name of the shared catalog in ClickHouse: processes with the same name serve one workspace (default $DUNLIN_WORKSPACE, else dunlin)',
     )
@@ -108,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
           ? { catalog: o['catalog'] }
           : {}),
         ...(typeof o['workspace'] === 'string' ? { workspaceName: o['workspace'] } : {}),
+        ...(o['copySchedules'] === false ? { copySchedules: false } : {}),
       }
       await startCommand(project, opts, io, watch)
     }
