@@ -96,4 +96,16 @@ describe.skipIf(!hasClickHouseServer)('Dunlin over a ClickHouse server', () => {
       expect(text, q).not.toContain('s3cr3t')
     }
   })
+
+  // Last: it stops the server.
+  it('stays live but not ready while the ClickHouse server is down', async () => {
+    expect((await t.fetch('/ready')).status).toBe(200)
+    ch.stop()
+    // stop() blocked the event loop past the server's keep-alive timeout: let the client see its closed socket.
+    await new Promise((r) => setTimeout(r, 200))
+    const ready = await t.fetch('/ready')
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toMatchObject({ code: 'ERR_UNAVAILABLE' })
+    expect((await t.fetch('/health')).status).toBe(200)
+  })
 })

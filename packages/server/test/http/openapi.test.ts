@@ -88,3 +88,21 @@ describe('GET /v0/pipes/openapi.json', () => {
     expect(Object.keys(doc.paths)).toEqual(['/v0/pipes/top_airlines.json'])
   })
 })
+
+describe('GET /v0/pipes/<pipe>/openapi.json', () => {
+  it("describes one pipe, for a token that may read it, and hides others' existence", async () => {
+    const jwt = await t.signJwt({
+      exp: t.nowSeconds() + 60,
+      scopes: [{ type: 'PIPES:READ', resource: 'top_airlines' }],
+    })
+    const res = await t.fetch(`/v0/pipes/top_airlines/openapi.json?token=${jwt}`)
+    expect(res.status).toBe(200)
+    const doc = (await res.json()) as Doc
+    expect(Object.keys(doc.paths)).toEqual(['/v0/pipes/top_airlines.json'])
+    const other = await t.fetch(`/v0/pipes/org_bookings/openapi.json?token=${jwt}`)
+    expect(other.status).toBe(404)
+    const missing = await t.fetch(`/v0/pipes/nope/openapi.json?token=${jwt}`)
+    expect(missing.status).toBe(404)
+    expect(await other.json()).toMatchObject({ code: 'ERR_REQUEST_NOT_FOUND' })
+  })
+})

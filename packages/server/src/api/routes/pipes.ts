@@ -161,6 +161,25 @@ export function pipeRoutes(app: Hono<AppEnv>): void {
     )
   })
 
+  // One pipe's document, for generating a client of just that endpoint.
+  app.get('/v0/pipes/:pipe/openapi.json', async (c) => {
+    const principal = await authenticate(c, { allowJwt: true })
+    const deps = c.get('deps')
+    const pipe = deps.workspace.pipe(c.req.param('pipe'))
+    // An unreadable pipe answers like a missing one: its existence is not disclosed.
+    if (pipe === undefined || pipeAccess(principal, { id: pipe.id, name: pipe.name }) === null)
+      throw new ServerError('ERR_REQUEST_NOT_FOUND', `Pipe '${c.req.param('pipe')}' not found`)
+    return c.json(
+      await openApiDocument(
+        deps.engine,
+        deps.workspace,
+        [pipe],
+        deps.publicUrl,
+        `${pipe.name} endpoint`,
+      ),
+    )
+  })
+
   const data = async (c: Context<AppEnv>): Promise<Response> => {
     const raw = c.req.param('pipe') ?? ''
     const m = DATA_ROUTE.exec(raw)

@@ -40,8 +40,13 @@ export function workspaceRoutes(app: Hono<AppEnv>): void {
   })
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
+  // Readiness: the engine answers (a remote server may be down while this process lives).
   app.get('/ready', async (c) => {
-    await c.get('deps').engine.query('SELECT 1', { format: 'JSON', timeoutMs: 2_000 })
+    try {
+      await c.get('deps').engine.query('SELECT 1', { format: 'JSON', timeoutMs: 2_000 })
+    } catch (e) {
+      throw new ServerError('ERR_UNAVAILABLE', 'The engine does not answer', { cause: e })
+    }
     return c.json({ status: 'ready', workspace: c.get('deps').workspace.info.name })
   })
 }
