@@ -86,6 +86,9 @@ describe.skipIf(!hasClickHouseServer)('Dunlin over a ClickHouse server', () => {
       'SELECT (SELECT any(x) FROM other_app.secrets) AS x',
       'SELECT x FROM events AS e WHERE e.airline IN (SELECT x FROM other_app.secrets)',
       'SELECT * FROM default.leak',
+      // the shared catalog: token hashes and sealed values
+      'SELECT * FROM dunlin_catalog.catalog',
+      'SELECT value FROM events AS e, dunlin_catalog.catalog AS c LIMIT 1',
       // a CTE name used outside its scope reaches the server unqualified
       'SELECT * FROM (WITH leak AS (SELECT 1 AS x) SELECT x FROM leak) AS a, leak',
       'SELECT * FROM (WITH secrets AS (SELECT 1 AS x) SELECT x FROM secrets) AS a, secrets',

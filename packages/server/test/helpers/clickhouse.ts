@@ -30,7 +30,8 @@ export interface TestClickHouse {
 }
 
 /** True when ZooKeeper is installed too (cluster tests: `ON CLUSTER` DDL and `Replicated*MergeTree`). */
-export const hasZooKeeper = hasClickHouseServer && existsSync('/usr/share/java/zookeeper.jar')
+export const hasZooKeeper =
+  hasClickHouseServer && existsSync('/usr/share/java/zookeeper.jar') && existsSync('/usr/bin/java')
 
 /**
  * Starts two servers on ports derived from `basePort`, e.g. 28123 → HTTP 28123/28124, and with `zookeeper` a
