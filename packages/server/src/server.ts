@@ -60,6 +60,12 @@ export interface CreateServerOptions {
    * same one. Default `DUNLIN_SECRET_KEY`, else `<dataDir>/secret.key` (created on the first start).
    */
   secretKey?: string
+  /**
+   * The URL clients reach this server at, for links in responses (`job_url`, chart embeds, OpenAPI `servers`),
+   * e.g. the load balancer's `https://analytics.example.com`. Default `DUNLIN_PUBLIC_URL`, else this process's
+   * own `http://host:port`.
+   */
+  publicUrl?: string
   /** Project folder with `.datasource`/`.pipe` files to apply at start. */
   project?: string
   /** Port; 0 picks a free one; undefined does not listen (use `app.request`). Default undefined. */
@@ -119,6 +125,12 @@ export async function loadProject(
   return project
 }
 
+/** An environment variable; empty counts as unset. */
+function env(name: string): string | undefined {
+  const v = process.env[name]
+  return v === undefined || v === '' ? undefined : v
+}
+
 /**
  * Renders fixture SQL with the embedded file engine next to the project's files, as TSV with DateTimes as Unix
  * timestamps (so the server's time zone cannot shift them), for a remote server to insert.
@@ -152,12 +164,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     limits: { ...DEFAULT_CONFIG.limits, ...opts.config?.limits },
     ingest: { ...DEFAULT_CONFIG.ingest, ...opts.config?.ingest },
   }
-  const log = opts.logger ?? pino({ level: process.env['DUNLIN_LOG_LEVEL'] ?? 'info' })
+  const log = opts.logger ?? pino({ level: env('DUNLIN_LOG_LEVEL') ?? 'info' })
   const clock = opts.clock ?? systemClock
-  const env = (name: string): string | undefined => {
-    const v = process.env[name]
-    return v === undefined || v === '' ? undefined : v
-  }
   const clickhouseUrl = opts.clickhouseUrl ?? env('DUNLIN_CLICKHOUSE_URL')
   const remote = clickhouseUrl !== undefined && clickhouseUrl !== ''
   const cluster = opts.cluster ?? env('DUNLIN_CLUSTER')
@@ -172,7 +180,15 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     ? await openClickHouseEngine({
         url: clickhouseUrl,
         ...(cluster !== undefined
-          ? { settings: { insert_distributed_sync: 1, distributed_product_mode: 'global' } }
+          ? {
+              settings: {
+                insert_distributed_sync: 1,
+                distributed_product_mode: 'global',
+                // Push WHERE into subqueries, so shards filter before sending rows (the default from 19.x;
+                // measured 10x on a filtered endpoint over 18.16, where Dunlin reads data sources as subqueries).
+                enable_optimize_predicate_expression: 1,
+              },
+            }
           : {}),
       })
     : await openChdbEngine({ dataDir: join(dataDir, 'engine') })
@@ -218,7 +234,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     const report = await apply(opts.force ?? false)
     const host = opts.host ?? '127.0.0.1'
     const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
-    let publicUrl = `http://${publicHost}:${opts.port ?? 7181}`
+    const fixedPublicUrl = opts.publicUrl ?? env('DUNLIN_PUBLIC_URL')
+    let publicUrl = fixedPublicUrl ?? `http://${publicHost}:${opts.port ?? 7181}`
     const shutdownHooks: (() => Promise<void>)[] = []
     let pipeStats: PipeStatsWriter | undefined
     if (engine.capabilities.mapType) {
@@ -275,7 +292,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     })
     const listening =
       opts.port === undefined ? undefined : await listen(app, { port: opts.port, host })
-    if (listening) publicUrl = `http://${publicHost}:${listening.port}`
+    if (listening && fixedPublicUrl === undefined)
+      publicUrl = `http://${publicHost}:${listening.port}`
     return {
       app,
       workspace,

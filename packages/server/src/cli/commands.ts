@@ -49,6 +49,8 @@ export interface StartOptions {
   clickhouseUrl?: string
   /** Cluster mode: a cluster name of the ClickHouse server. */
   cluster?: string
+  /** The URL clients reach the server at (a load balancer), for links in responses. */
+  publicUrl?: string
   /** Run `COPY_SCHEDULE`s in this process. Default true. */
   copySchedules?: boolean
   /** Where the catalog lives (`file` or `clickhouse`). */
@@ -197,6 +199,7 @@ export async function startCommand(
       dataDir: opts.dataDir,
       ...(opts.clickhouseUrl !== undefined ? { clickhouseUrl: opts.clickhouseUrl } : {}),
       ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
+      ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(opts.catalog !== undefined ? { catalog: opts.catalog } : {}),
       ...(opts.workspaceName !== undefined ? { workspaceName: opts.workspaceName } : {}),
       ...(project !== undefined ? { project } : {}),

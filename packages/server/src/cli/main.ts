@@ -20,22 +20,22 @@ const int = (v: string): number => {
   return n
 }
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
+/** An environment variable; empty counts as unset. */
+const envVar = (name: string): string | undefined => {
+  const v = process.env[name]
+  return v === undefined || v === '' ? undefined : v
+}
 
 function startCommandDef(name: 'start' | 'dev', description: string): Command {
   return new Command(name)
     .description(description)
     .argument('[project]', 'folder with .datasource and .pipe files (searched recursively)')
-    .option(
-      '-p, --port <port>',
-      'port to listen on',
-      int,
-      Number(process.env['DUNLIN_PORT'] ?? 7181),
-    )
+    .option('-p, --port <port>', 'port to listen on', int, Number(envVar('DUNLIN_PORT') ?? 7181))
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option(
       '--data-dir <dir>',
       'data directory (engine files and catalog)',
-      process.env['DUNLIN_DATA_DIR'] ?? '.dunlin',
+      envVar('DUNLIN_DATA_DIR') ?? '.dunlin',
     )
     .option(
       '--local',
@@ -66,6 +66,10 @@ function startCommandDef(name: 'start' | 'dev', description: string): Command {
         '--catalog <store>',
         'where the catalog lives: file (data dir) or clickhouse (shared by every process on the server); default clickhouse with --clickhouse-url, else file ($DUNLIN_CATALOG)',
       ).choices(['file', 'clickhouse']),
+    )
+    .option(
+      '--public-url <url>',
+      'the URL clients reach this server at, e.g. the load balancer, for job_url and embed links (default $DUNLIN_PUBLIC_URL)',
     )
     .option(
       '--no-copy-schedules',
@@ -108,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
         ...(o['maxTtl'] !== undefined ? { maxTtl: o['maxTtl'] as number } : {}),
         ...(typeof o['clickhouseUrl'] === 'string' ? { clickhouseUrl: o['clickhouseUrl'] } : {}),
         ...(typeof o['cluster'] === 'string' ? { cluster: o['cluster'] } : {}),
+        ...(typeof o['publicUrl'] === 'string' ? { publicUrl: o['publicUrl'] } : {}),
         ...(o['catalog'] === 'file' || o['catalog'] === 'clickhouse'
           ? { catalog: o['catalog'] }
           : {}),
