@@ -23,8 +23,19 @@ interface Proc {
   readonly output: string[]
 }
 
-/** Starts `dunlin <args>` and resolves once it prints where it serves. */
-async function startDunlin(args: string[], env: Record<string, string>): Promise<Proc> {
+const SERVING = /is serving workspace .* at (http:\/\/\S+)/
+/** What `dunlin dev` prints after the URL: the admin token, on the next line. */
+const ADMIN_TOKEN = /Admin token[^\n]*:\n\s+(\S+)/
+
+/**
+ * Starts `dunlin <args>` and resolves once its output shows where it serves and matches `until` (output arrives
+ * in chunks: wait for every line the test reads).
+ */
+async function startDunlin(
+  args: string[],
+  env: Record<string, string>,
+  until: RegExp = SERVING,
+): Promise<Proc> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env, DUNLIN_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,8 +47,9 @@ async function startDunlin(args: string[], env: Record<string, string>): Promise
     }, 60_000)
     const onData = (b: Buffer): void => {
       output.push(b.toString('utf8'))
-      const m = /is serving workspace .* at (http:\/\/\S+)/.exec(output.join(''))
-      if (m?.[1] !== undefined) {
+      const text = output.join('')
+      const m = SERVING.exec(text)
+      if (m?.[1] !== undefined && until.test(text)) {
         clearTimeout(timer)
         resolve(m[1])
       }
@@ -86,8 +98,12 @@ describe.skipIf(!hasClickHouseServer)('two Dunlin processes sharing one catalog'
       return d
     }
     // A watches the project (as `dunlin dev` does); B starts with no project at all.
-    a = await startDunlin(['dev', project, '--port', '0', '--data-dir', dataDir()], env)
-    admin = /Admin token[^\n]*:\n\s+(\S+)/.exec(a.output.join(''))?.[1] ?? ''
+    a = await startDunlin(
+      ['dev', project, '--port', '0', '--data-dir', dataDir()],
+      env,
+      ADMIN_TOKEN,
+    )
+    admin = ADMIN_TOKEN.exec(a.output.join(''))?.[1] ?? ''
     b = await startDunlin(['start', '--port', '0', '--data-dir', dataDir()], env)
   })
   afterAll(async () => {
