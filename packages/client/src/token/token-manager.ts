@@ -124,6 +124,12 @@ interface TokenMessage {
   readonly token: string
 }
 
+/**
+ * Event-loop turns (macrotasks, a few milliseconds each) a tab that waited for the refresh lock looks for the
+ * holder's broadcast before refreshing itself.
+ */
+const BROADCAST_WAIT_TURNS = 50
+
 function isTokenMessage(value: unknown): value is TokenMessage {
   if (typeof value !== 'object' || value === null) return false
   const record = value as Record<string, unknown>
@@ -250,12 +256,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   async function runRefresh(stale: string | undefined): Promise<string> {
+    const requestedAtMs = clock.nowMs()
     const work = async (): Promise<string> => {
       if (stale !== undefined && environment.locks !== undefined && channel !== undefined) {
         // Waiting for the lock may have meant waiting for another tab's refresh: let its broadcast land,
-        // then use that token instead of refreshing again.
-        await (environment.yieldToEvents ?? yieldMacrotask)()
-        if (held !== undefined && held.token !== stale && !isStale(held)) return held.token
+        // then use that token instead of refreshing again. A busy machine can deliver the broadcast several
+        // event-loop turns after the lock is released, so after a contended lock, keep looking for a while.
+        const turns = clock.nowMs() - requestedAtMs > 1 ? BROADCAST_WAIT_TURNS : 1
+        for (let i = 0; i < turns; i += 1) {
+          await (environment.yieldToEvents ?? yieldMacrotask)()
+          if (held !== undefined && held.token !== stale && !isStale(held)) return held.token
+        }
       }
       const token = await callProvider()
       accept(token, 'provider')
