@@ -22,6 +22,7 @@ import { readProject } from './datafiles/index.js'
 import { applyChartFiles } from './charts/index.js'
 import { lazyEngine, openChdbEngine, openClickHouseEngine, type Engine } from './engine/index.js'
 import { ServerError } from './errors.js'
+import { envVar as env } from './env.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
 import { PipeStatsWriter } from './api/pipe-stats.js'
 import { OpsLogWriter } from './api/ops-log.js'
@@ -123,12 +124,6 @@ export async function loadProject(
     )
   }
   return project
-}
-
-/** An environment variable; empty counts as unset. */
-function env(name: string): string | undefined {
-  const v = process.env[name]
-  return v === undefined || v === '' ? undefined : v
 }
 
 /**

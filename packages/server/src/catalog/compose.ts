@@ -202,7 +202,11 @@ class Composer {
       const ds = this.res.datasource(t.name)
       if (ds !== undefined) {
         const text = this.datasourceSql(ds, undefined)
-        const alias = text.startsWith('(') && !t.hasAlias ? ` AS ${escapeIdentifier(t.name)}` : ''
+        // A subquery read keeps the data source's name as its alias, so `events.col` still resolves.
+        const alias =
+          this.res.readsAsSubqueries === true && !t.hasAlias
+            ? ` AS ${escapeIdentifier(t.name)}`
+            : ''
         reps.push({ start: t.start, end: t.end, text: text + alias })
         continue
       }

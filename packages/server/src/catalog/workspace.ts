@@ -998,7 +998,7 @@ export class Workspace implements Resources {
   private materializedNode(
     pipeName: string,
     nodeName: string,
-  ): { pipe: PipeEntry; node: PipeNode; target: DatasourceEntry; view: string } {
+  ): { pipe: PipeEntry; node: PipeNode; target: DatasourceEntry } {
     const pipe = this.pipe(pipeName)
     const node = pipe?.def.nodes.find((n) => n.name === nodeName && n.type === 'materialized')
     if (pipe === undefined || node?.datasource === undefined) {
@@ -1019,7 +1019,6 @@ export class Workspace implements Resources {
       pipe,
       node,
       target,
-      view: `${escapeIdentifier(this.database)}.${escapeIdentifier(`${pipe.name}__${node.name}__mv`)}`,
     }
   }
 

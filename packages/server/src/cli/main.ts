@@ -13,6 +13,7 @@ import { CliHttpError } from './http.js'
 import { registerIngestCommands } from './ingest-commands.js'
 import { registerTokenCommands } from './token-commands.js'
 import { ServerError } from '../errors.js'
+import { envVar } from '../env.js'
 
 const int = (v: string): number => {
   const n = Number(v)
@@ -20,11 +21,6 @@ const int = (v: string): number => {
   return n
 }
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
-/** An environment variable; empty counts as unset. */
-const envVar = (name: string): string | undefined => {
-  const v = process.env[name]
-  return v === undefined || v === '' ? undefined : v
-}
 
 function startCommandDef(name: 'start' | 'dev', description: string): Command {
   return new Command(name)
