@@ -121,6 +121,16 @@ const UNSAFE_TEXT =
 
 const PREFIX = 'invalid authentication token. '
 
+/**
+ * True when `segment` is the one canonical base64url spelling of its bytes (RFC 4648 §3.5): no length of 1 mod 4
+ * and zero pad bits in the last character. Decoders ignore pad bits, so without this check the last character of
+ * an HS256 signature has four spellings that verify alike, and an altered token would be accepted. The header and
+ * payload are signed as written, so only the signature segment can be malleable.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment
+}
+
 function invalid(
   reason: JwtFailureReason,
   sentence: string,
@@ -264,6 +274,11 @@ async function verifySignature(
   // its kid (or lack of one).
   candidates.sort((a, b) => Number(a.status === 'revoked') - Number(b.status === 'revoked'))
 
+  // Refused as a bad signature, like any other altered signature, so the reason does not depend on which bits of
+  // the last character an alteration happened to touch.
+  if (!isCanonicalBase64url(token.slice(token.lastIndexOf('.') + 1))) {
+    throw invalid('signature', 'Signature verification failed')
+  }
   for (const key of candidates) {
     const material = keyMaterial(key)
     try {
