@@ -46,6 +46,7 @@ export const CATALOGUE = {
   ERR_AUTH_FIXED_PARAM: { status: 403, area: 'auth' },
   ERR_AUTH_NOT_CONFIGURED: { status: 500, area: 'auth' },
   ERR_AUTH_SEALING_KEY_MISMATCH: { status: 500, area: 'auth' },
+  ERR_AUTH_SEALING_KEY_INVALID: { status: 500, area: 'auth' },
   ERR_REQUEST_NOT_FOUND: { status: 404, area: 'request' },
   ERR_REQUEST_METHOD: { status: 405, area: 'request' },
   ERR_REQUEST_BODY: { status: 400, area: 'request' },

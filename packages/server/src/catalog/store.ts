@@ -124,6 +124,26 @@ export class FileCatalogStore implements CatalogStore {
   }
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * Decodes a sealing key: base64 (padded or not) of exactly 32 bytes, surrounding whitespace ignored.
+ *
+ * @param source - Where the key came from, for the message (a variable or a file path).
+ * @throws {ServerError} `ERR_AUTH_SEALING_KEY_INVALID` otherwise.
+ */
+function decodeKey(text: string, source: string): Buffer {
+  const trimmed = text.trim()
+  const key = BASE64.test(trimmed) ? Buffer.from(trimmed, 'base64') : Buffer.alloc(0)
+  if (key.length !== 32) {
+    throw new ServerError(
+      'ERR_AUTH_SEALING_KEY_INVALID',
+      `${source} must be 32 random bytes, base64-encoded (for example from \`openssl rand -base64 32\`)`,
+    )
+  }
+  return key
+}
+
 /**
  * Seals and opens token values with AES-256-GCM under a per-data-dir key (`<dataDir>/secret.key`, mode
  * 0600), so `catalog.json` never holds a token in clear while admins can still read datafile tokens back.
@@ -138,13 +158,12 @@ export class Sealer {
    * Loads the key: `secretKey` (base64 of 32 bytes, e.g. from `DUNLIN_SECRET_KEY`, which every process sharing
    * a catalog must have) when given, else `<dataDir>/secret.key`, created on the first start.
    *
-   * @throws {Error} when the key is not 32 bytes of base64.
+   * @throws {ServerError} `ERR_AUTH_SEALING_KEY_INVALID` when the key is not 32 bytes of base64; the message names
+   *   where the key came from, never its value.
    */
   static async open(dataDir: string, secretKey?: string): Promise<Sealer> {
     if (secretKey !== undefined && secretKey !== '') {
-      const key = Buffer.from(secretKey.trim(), 'base64')
-      if (key.length !== 32) throw new Error('The secret key must be 32 bytes, base64-encoded')
-      return new Sealer(key)
+      return new Sealer(decodeKey(secretKey, 'The secret key (DUNLIN_SECRET_KEY)'))
     }
     const file = join(dataDir, 'secret.key')
     if (!existsSync(file)) {
@@ -156,9 +175,7 @@ export class Sealer {
       )
       await chmod(file, 0o600)
     }
-    const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64')
-    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`)
-    return new Sealer(key)
+    return new Sealer(decodeKey(await readFile(file, 'utf8'), file))
   }
 
   /** `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -53,6 +54,24 @@ describe('restarts and re-deploys', () => {
     const catalog = readFileSync(join(dataDir, 'catalog.json'), 'utf8')
     expect(catalog).not.toContain(t!.adminToken)
     expect(catalog).toContain('"hash"')
+  })
+
+  it('refuses to start with another or a malformed secret key, and loses nothing', async () => {
+    const before = { admin: t!.adminToken, rows: await count(t!) }
+    await t!.srv.close()
+    const refusal = (secretKey: string): Promise<unknown> =>
+      startTestServer({ project, dataDir, secretKey }).then(
+        () => 'started',
+        (e: unknown) => e,
+      )
+    const other = randomBytes(32).toString('base64')
+    const mismatch = await refusal(other)
+    expect(mismatch).toMatchObject({ code: 'ERR_AUTH_SEALING_KEY_MISMATCH' })
+    expect((mismatch as Error).message).not.toContain(other)
+    expect(await refusal('too-short')).toMatchObject({ code: 'ERR_AUTH_SEALING_KEY_INVALID' })
+    // The data dir's own key still opens everything.
+    t = await startTestServer({ project, dataDir })
+    expect({ admin: t.adminToken, rows: await count(t) }).toEqual(before)
   })
 
   it('applies an added column without losing rows', async () => {
