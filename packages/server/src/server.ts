@@ -251,6 +251,24 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     )
     const opsLog = new OpsLogWriter(engine, workspace.database, workspace.info.id, log)
     shutdownHooks.push(() => opsLog.flush())
+    const logPopulates = (applied: ApplyReport | undefined): void => {
+      for (const p of applied?.populated ?? []) {
+        const pipe = workspace.pipe(p.pipe)
+        opsLog.record({
+          eventType: 'populateview',
+          datasource: {
+            id: workspace.datasource(p.datasource)?.id ?? p.datasource,
+            name: p.datasource,
+          },
+          startedMs: p.startedMs,
+          elapsedMs: p.elapsedMs,
+          rows: p.rows,
+          rowsQuarantine: 0,
+          pipe: { id: pipe?.id ?? p.pipe, name: p.pipe },
+        })
+      }
+    }
+    logPopulates(report)
     const databases = (
       (await engine.query('SELECT name FROM system.databases', { format: 'JSON' })).json() as {
         data: { name: string }[]
@@ -300,6 +318,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       config,
       reload: async (r = {}) => {
         const report = (await apply(r.force ?? false)) ?? emptyApplyReport()
+        logPopulates(report)
         copies.reschedule()
         return report
       },

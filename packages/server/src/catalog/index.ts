@@ -28,6 +28,7 @@ export {
   type ApplyOptions,
   type ApplyProgress,
   type ApplyReport,
+  type PopulatedNode,
   type FixtureRenderer,
   type TokenCodec,
 } from './workspace.js'

@@ -78,6 +78,7 @@ export function emptyApplyReport(): ApplyReport {
     pipes: [],
     tokens: [],
     fixtures: [],
+    populated: [],
     warnings: [],
   }
 }
@@ -91,7 +92,21 @@ export interface ApplyReport {
   readonly pipes: string[]
   readonly tokens: string[]
   readonly fixtures: { datasource: string; rows: number }[]
+  /** Materialized nodes populated by this apply (`populate: true`), for the ops log. Times in milliseconds. */
+  readonly populated: PopulatedNode[]
   readonly warnings: string[]
+}
+
+/** One populate run while applying a project. */
+export interface PopulatedNode {
+  readonly pipe: string
+  readonly node: string
+  /** The materialized view's target data source. */
+  readonly datasource: string
+  readonly rows: number
+  /** Milliseconds since the epoch. */
+  readonly startedMs: number
+  readonly elapsedMs: number
 }
 
 const nowIso = (): string => new Date().toISOString()
@@ -674,7 +689,17 @@ export class Workspace implements Resources {
     if (opts.populate === true) {
       for (const key of fresh) {
         const [pipe = '', node = ''] = key.split('/')
+        const startedMs = Date.now()
         const { rows } = await this.populate(pipe, node)
+        const datasource = this.pipe(pipe)?.def.nodes.find((n) => n.name === node)?.datasource ?? ''
+        report.populated.push({
+          pipe,
+          node,
+          datasource,
+          rows,
+          startedMs,
+          elapsedMs: Date.now() - startedMs,
+        })
         report.warnings.push(`Populated ${pipe}.${node}: ${rows} rows`)
       }
     }

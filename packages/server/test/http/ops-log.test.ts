@@ -45,7 +45,8 @@ async function opsRows(where: string, expected = 1): Promise<OpsRow[]> {
 }
 
 beforeAll(async () => {
-  t = await startTestServer()
+  // `populate: true` is `dunlin start --populate`: the project's materialized views are filled at start.
+  t = await startTestServer({ populate: true })
 })
 afterAll(async () => {
   await t.close()
@@ -152,6 +153,24 @@ describe('tinybird.datasources_ops_log: Events API', () => {
 })
 
 describe('tinybird.datasources_ops_log: pipe jobs', () => {
+  it('records each populate run by applying the project at start, with no job or request id', async () => {
+    const populated = t.srv.report!.populated
+    expect(populated.map((p) => p.datasource)).toContain('airline_counts')
+    const rows = await opsRows(`event_type = 'populateview' AND job_id IS NULL`, populated.length)
+    const key = (r: { datasource: string; pipe: string; rows: number }): string =>
+      `${r.pipe} -> ${r.datasource}: ${r.rows}`
+    expect(
+      rows
+        .map((r) => key({ datasource: r.datasource_name, pipe: r.pipe_name, rows: r.rows! }))
+        .sort(),
+    ).toEqual(populated.map(key).sort())
+    for (const r of rows) {
+      expect(r).toMatchObject({ result: 'ok', request_id: '' })
+      expect(r.datasource_id).toBe(t.srv.workspace.datasource(r.datasource_name)!.id)
+    }
+    expect(rows.find((r) => r.datasource_name === 'airline_counts')!.rows).toBeGreaterThan(0)
+  })
+
   it('records populateview and copy with the pipe and the job id', async () => {
     const pop = await post('/v0/pipes/draft/nodes/count_bookings/population')
     expect(pop.status).toBe(200)
