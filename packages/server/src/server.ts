@@ -26,7 +26,8 @@ import { envVar as env } from './env.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
 import { PipeStatsWriter } from './api/pipe-stats.js'
 import { OpsLogWriter } from './api/ops-log.js'
-import { opsLogParts, ttlSupported } from './catalog/index.js'
+import { JobRegistry } from './api/jobs.js'
+import { jobsLogParts, opsLogParts, ttlSupported } from './catalog/index.js'
 import { createMetrics } from './api/metrics.js'
 import { startCopyScheduler } from './api/copy-scheduler.js'
 import type { Hono } from 'hono'
@@ -251,6 +252,17 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     )
     const opsLog = new OpsLogWriter(engine, workspace.database, workspace.info.id, log)
     shutdownHooks.push(() => opsLog.flush())
+    await workspace.createServiceTable(
+      'jobs_log',
+      jobsLogParts({ ttl: ttlSupported(engine.capabilities.version) }),
+    )
+    const jobs = new JobRegistry(
+      engine,
+      workspace.database,
+      workspace.info.id,
+      () => publicUrl,
+      log,
+    )
     const logPopulates = (applied: ApplyReport | undefined): void => {
       for (const p of applied?.populated ?? []) {
         const pipe = workspace.pipe(p.pipe)
@@ -288,6 +300,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       jwtCache: new JwtCache({ maxEntries: 10_000 }),
       pipeStats,
       opsLog,
+      jobs,
       metrics: createMetrics(),
       get publicUrl() {
         return publicUrl

@@ -14,6 +14,7 @@ import { datasourceRoutes } from './routes/datasources.js'
 import { datasourceWriteRoutes } from './routes/datasources-write.js'
 import { eventsRoutes } from './routes/events.js'
 import { pipeJobRoutes } from './routes/pipe-jobs.js'
+import { jobRoutes } from './routes/jobs.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { pipeRoutes } from './routes/pipes.js'
 import { sqlRoutes } from './routes/sql.js'
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   tokenRoutes(app)
   chartRoutes(app)
   pipeJobRoutes(app)
+  jobRoutes(app)
   pipeRoutes(app)
   sqlRoutes(app)
   datasourceRoutes(app)

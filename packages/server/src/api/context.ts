@@ -5,6 +5,7 @@ import type { Clock, JwtCache, Principal, SigningAlgorithm } from '../auth/index
 import type { Workspace } from '../catalog/index.js'
 import type { Engine } from '../engine/index.js'
 import type { PipeStatsWriter } from './pipe-stats.js'
+import type { JobRegistry } from './jobs.js'
 import type { OpsLogWriter } from './ops-log.js'
 import type { Metrics } from './metrics.js'
 
@@ -164,6 +165,8 @@ export interface AppDeps {
   readonly pipeStats: PipeStatsWriter | undefined
   /** Writer of `tinybird.datasources_ops_log`; undefined disables it. */
   readonly opsLog: OpsLogWriter | undefined
+  /** The workspace's jobs, shared with other processes through `tinybird.jobs_log`. */
+  readonly jobs: JobRegistry
   readonly metrics: Metrics
 }
 

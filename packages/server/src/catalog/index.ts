@@ -47,6 +47,7 @@ export {
 export {
   opsLogDdl,
   opsLogParts,
+  jobsLogParts,
   pipeStatsDdl,
   pipeStatsParts,
   SERVICE_DATASOURCES,

@@ -6,7 +6,7 @@ import type { DdlParts } from '../datafiles/index.js'
 import { mergeTreeParts, singleNodeLayout } from './layout.js'
 
 /** The service data sources Dunlin keeps, by their Tinybird name (`tinybird.<name>`). */
-export const SERVICE_DATASOURCES = ['pipe_stats_rt', 'datasources_ops_log'] as const
+export const SERVICE_DATASOURCES = ['pipe_stats_rt', 'datasources_ops_log', 'jobs_log'] as const
 
 /** The internal table of a service data source in the workspace database. */
 export function serviceTable(name: (typeof SERVICE_DATASOURCES)[number]): string {
@@ -121,4 +121,34 @@ export function opsLogDdl(database: string, opts: { ttl?: boolean } = {}): strin
   return singleNodeLayout()
     .createTable({ database, name: serviceTable('datasources_ops_log'), parts: opsLogParts(opts) })
     .join(';\n')
+}
+
+const JOBS_LOG_COLUMNS = [
+  'job_id String',
+  'job_type String',
+  'workspace_id String',
+  'pipe_id String',
+  'pipe_name String',
+  'created_at DateTime',
+  'updated_at DateTime',
+  'started_at DateTime',
+  'status String',
+  'error Nullable(String)',
+  'job_metadata String',
+]
+
+/**
+ * The table parts of `jobs_log`: one row per state change of a job (`working`, then `done` or `error`), with
+ * Tinybird's columns; `job_metadata` is the job as `GET /v0/jobs/<id>` shows it, as JSON. Kept 7 days. Portable
+ * to 18.16 like {@link opsLogParts}; pass `ttl: false` before 19.6.
+ *
+ * @param opts.ttl - Add `TTL created_at + INTERVAL 7 DAY`. Default true.
+ * @see https://www.tinybird.co/docs/monitoring/jobs (tinybird.jobs_log)
+ */
+export function jobsLogParts(opts: { ttl?: boolean } = {}): DdlParts {
+  return mergeTreeParts(JOBS_LOG_COLUMNS, [
+    'PARTITION BY toYYYYMM(created_at)',
+    'ORDER BY (workspace_id, created_at, job_id)',
+    ...(opts.ttl === false ? [] : ['TTL created_at + INTERVAL 7 DAY']),
+  ])
 }

@@ -57,6 +57,26 @@ describe('POST /v0/datasources?mode=append&url=', () => {
     expect(await count(t, 'events')).toBe(before + 25)
   })
 
+  it("keeps a presigned URL's signature out of the job and tinybird.jobs_log", async () => {
+    const signed = `${base}/rows.ndjson.gz?X-Amz-Signature=s3cr3tsig&X-Amz-Credential=AKIAEXAMPLE`
+    const res = await t.fetch(
+      `/v0/datasources?mode=append&name=events&format=ndjson&url=${encodeURIComponent(signed)}`,
+      { method: 'POST', headers: auth() },
+    )
+    expect(res.status).toBe(200)
+    const started = (await res.json()) as { id: string }
+    expect(await job(started.id)).toMatchObject({
+      status: 'done',
+      url: `${base}/rows.ndjson.gz`,
+    })
+    const q = `SELECT job_metadata FROM tinybird.jobs_log WHERE job_id = '${started.id}'`
+    const logged = await t.fetch(`/v0/sql?q=${encodeURIComponent(q)}`, { headers: auth() })
+    const text = await logged.text()
+    expect(text).toContain('rows.ndjson.gz')
+    expect(text).not.toContain('s3cr3tsig')
+    expect(text).not.toContain('AKIAEXAMPLE')
+  })
+
   it('refuses private, link-local and non-http URLs, and does not follow redirects', async () => {
     for (const url of [
       'http://169.254.169.254/latest',

@@ -6,6 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { recordForeignJob } from '../helpers/jobs.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', '..', '..', 'examples', 'flights')
@@ -257,6 +258,24 @@ export function describeEngineSetup(name: string, start: () => Promise<EngineSet
         { headers: admin() },
       )
       expect(gone.status).toBe(404)
+    })
+
+    it('lists its jobs and answers a job another process recorded (Jobs API over tinybird.jobs_log)', async () => {
+      const res = await server().fetch('/v0/jobs?kind=delete_data&status=done', {
+        headers: admin(),
+      })
+      expect(res.status, await res.clone().text()).toBe(200)
+      const { jobs } = (await res.json()) as {
+        jobs: { datasource: { name: string }; rows_affected: number }[]
+      }
+      expect(jobs.map((j) => [j.datasource.name, j.rows_affected])).toEqual([['routes_scratch', 2]])
+      const id = await recordForeignJob(server(), 'events', [
+        { status: 'done', rows_affected: 3 },
+        { status: 'working' },
+      ])
+      const job = await server().fetch(`/v0/jobs/${id}`, { headers: admin() })
+      expect(job.status).toBe(200)
+      expect(await job.json()).toMatchObject({ id, status: 'done', rows_affected: 3 })
     })
 
     it('answers an unknown column with the same error code', async () => {

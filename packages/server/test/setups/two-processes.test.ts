@@ -1,7 +1,7 @@
 /**
  * Two real `dunlin` processes (the built CLI) in front of one ClickHouse server share one catalog: what one
  * process changes (a revoked JWT, a new pipe, a new token) applies on the other within `auth.syncIntervalMs`
- * (500 ms), and both serve the same data.
+ * (500 ms), both serve the same data, and either answers the jobs the other ran.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -186,6 +186,20 @@ describe.skipIf(!hasClickHouseServer)('two Dunlin processes sharing one catalog'
     })
     expect(res.status).toBe(200)
     expect(await count(a)).toBe(before + 1)
+  })
+
+  it('answers on B a job run through A, and lists it there', async () => {
+    const copy = await fetch(`${a?.url ?? ''}/v0/pipes/daily_snapshot/copy`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${admin}` },
+    })
+    expect(copy.status).toBe(200)
+    const { id } = (await copy.json()) as { id: string }
+    const onB = await get(b, `/v0/jobs/${id}`)
+    expect(onB.status).toBe(200)
+    expect(await onB.json()).toMatchObject({ id, kind: 'copy', status: 'done' })
+    const listed = (await (await get(b, '/v0/jobs?kind=copy')).json()) as { jobs: { id: string }[] }
+    expect(listed.jobs.map((j) => j.id)).toContain(id)
   })
 
   async function workspaceId(): Promise<string> {

@@ -1,6 +1,6 @@
 /**
  * @module Data Sources API, write side: `POST /v0/datasources` (`mode=create|append|replace`), truncate,
- * delete rows, drop, description changes, and `GET /v0/jobs/<id>` for the jobs these start. Appends go
+ * delete rows, drop and description changes; URL imports and deletes run as jobs (`api/jobs.ts`). Appends go
  * through the same mapping, quarantine and batching as the Events API.
  */
 import { randomUUID } from 'node:crypto'
@@ -25,6 +25,7 @@ import {
 import { escapeIdentifier, escapeString } from '../../template/index.js'
 import { authenticate } from '../authn.js'
 import type { AppDeps, AppEnv } from '../context.js'
+import type { Job } from '../jobs.js'
 import { logOperation, opsLogSourceUrl } from '../ops-log.js'
 import { ingestFor, mapperFor } from './events.js'
 
@@ -33,60 +34,6 @@ const MAX_URL_BYTES = 1024 * 1024 * 1024
 
 /** Largest multipart upload, in bytes (Tinybird streams up to 10 GB; Dunlin holds one part in memory). */
 const MAX_MULTIPART_BYTES = 512 * 1024 * 1024
-
-/** A job as `GET /v0/jobs/<id>` shows it. */
-export interface Job {
-  id: string
-  job_id: string
-  kind: 'delete_data' | 'import' | 'copy' | 'populateview'
-  status: 'waiting' | 'working' | 'done' | 'error'
-  created_at: string
-  updated_at: string
-  job_url: string
-  datasource: { id: string; name: string }
-  pipe?: { id: string; name: string }
-  delete_condition?: string
-  url?: string
-  rows_affected?: number
-  quarantine_rows?: number
-  error?: string
-}
-
-const jobsByDeps = new WeakMap<AppDeps, Map<string, Job>>()
-/** The jobs this server started (in memory; lost on restart), by id, shown by `GET /v0/jobs/<id>`. */
-export function jobs(deps: AppDeps): Map<string, Job> {
-  let m = jobsByDeps.get(deps)
-  if (m === undefined) {
-    m = new Map()
-    jobsByDeps.set(deps, m)
-  }
-  return m
-}
-
-/**
- * Creates a job in the `working` state with a fresh id and registers it, so `GET /v0/jobs/<id>` shows it.
- *
- * @param fields - What identifies the job: its kind, data source and any kind-specific fields.
- */
-export function startJob(
-  deps: AppDeps,
-  fields: Pick<Job, 'kind' | 'datasource'> &
-    Partial<Pick<Job, 'pipe' | 'url' | 'delete_condition'>>,
-): Job {
-  const id = randomUUID()
-  const at = new Date().toISOString()
-  const job: Job = {
-    id,
-    job_id: id,
-    status: 'working',
-    created_at: at,
-    updated_at: at,
-    job_url: `${deps.publicUrl}/v0/jobs/${id}`,
-    ...fields,
-  }
-  jobs(deps).set(id, job)
-  return job
-}
 
 const csvMappers = new WeakMap<DatasourceFile, RowMapper>()
 function csvMapper(def: DatasourceFile): RowMapper {
@@ -442,10 +389,10 @@ async function importFromUrl(
     allowLoopback: deps.config.local,
     allowHosts: deps.config.ingest.allowUrlHosts,
   })
-  const job = startJob(deps, {
+  const job = await deps.jobs.start({
     kind: 'import',
     datasource: { id: ds.id, name: ds.name },
-    url: url.href,
+    url: opsLogSourceUrl(url),
   })
   const { id } = job
   const format =
@@ -484,15 +431,17 @@ async function importFromUrl(
         (o) => ({ rows: o.successfulRows, rowsQuarantine: o.quarantinedRows }),
         'The import failed',
       )
-      job.status = 'done'
-      job.rows_affected = out.successfulRows
-      job.quarantine_rows = out.quarantinedRows
+      await deps.jobs.finish(job, {
+        status: 'done',
+        rows_affected: out.successfulRows,
+        quarantine_rows: out.quarantinedRows,
+      })
     } catch (e) {
-      job.status = 'error'
-      job.error = e instanceof ServerError ? e.message : 'The import failed'
       if (!(e instanceof ServerError)) deps.log.error({ err: e, job: id }, 'url import failed')
-    } finally {
-      job.updated_at = new Date().toISOString()
+      await deps.jobs.finish(job, {
+        status: 'error',
+        error: e instanceof ServerError ? e.message : 'The import failed',
+      })
     }
   }
   void run()
@@ -536,7 +485,6 @@ function dsSummary(d: DatasourceEntry): Record<string, unknown> {
  *   201 with a finished `delete_data` job.
  * - `DELETE /v0/datasources/<name>`: 204; `DATASOURCES:DROP:<name>` or admin.
  * - `PUT /v0/datasources/<name>?description=`: 200 `{datasource}`.
- * - `GET /v0/jobs/<id>`: a job started here.
  *
  * @throws {ServerError} `ERR_AUTH_SCOPE_DENIED` (403), `ERR_REQUEST_NOT_FOUND` (404), `ERR_REQUEST_PARAM`
  *   (400), `ERR_REQUEST_CONFLICT` (409), `ERR_REQUEST_TOO_LARGE` (413), `ERR_ENGINE_QUERY_INVALID` (400) for
@@ -680,12 +628,13 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
     const n = Number((JSON.parse(r.text()) as { n: number | string }).n)
     if (/^(true|1)$/i.test(p.get('dry_run') ?? '')) return c.json({ rows_to_be_deleted: n })
     await ingestFor(deps).service.flushAll()
-    const job = startJob(deps, {
+    const started = await deps.jobs.start({
       kind: 'delete_data',
       datasource: { id: ds.id, name: ds.name },
       delete_condition: cond,
     })
-    const { id } = job
+    const { id } = started
+    let job: Job
     try {
       await logOperation(
         deps.opsLog,
@@ -700,24 +649,15 @@ export function datasourceWriteRoutes(app: Hono<AppEnv>): void {
         () => deps.workspace.deleteRows(ds.name, cond),
         () => ({ rows: n }),
       )
-      job.status = 'done'
-      job.rows_affected = n
+      job = await deps.jobs.finish(started, { status: 'done', rows_affected: n })
     } catch (e) {
-      job.status = 'error'
-      job.error = e instanceof ServerError ? e.message : 'Internal error'
+      await deps.jobs.finish(started, {
+        status: 'error',
+        error: e instanceof ServerError ? e.message : 'Internal error',
+      })
       throw e
-    } finally {
-      job.updated_at = new Date().toISOString()
     }
     return c.json({ ...job, job: { ...job }, delete_id: id }, 201)
-  })
-
-  app.get('/v0/jobs/:id', async (c) => {
-    await authenticate(c, { allowJwt: false })
-    const job = jobs(c.get('deps')).get(c.req.param('id'))
-    if (job === undefined)
-      throw new ServerError('ERR_REQUEST_NOT_FOUND', `Job "${c.req.param('id')}" does not exist`)
-    return c.json(job)
   })
 
   app.delete('/v0/datasources/:name', async (c) => {

@@ -11,7 +11,7 @@ import { authenticate } from '../authn.js'
 import type { AppDeps, AppEnv } from '../context.js'
 import { logOperation } from '../ops-log.js'
 import { readParams } from '../params.js'
-import { startJob, type Job } from './datasources-write.js'
+import type { Job } from '../jobs.js'
 
 /**
  * Runs `work` as a job: records it as working, then done or error, and returns it. Also records it in
@@ -28,7 +28,7 @@ export async function runPipeJob(
   opts: { requestId?: string } = {},
 ): Promise<Job> {
   const ds = deps.workspace.datasource(target)
-  const job = startJob(deps, {
+  const job = await deps.jobs.start({
     kind,
     datasource: { id: ds?.id ?? target, name: target },
     pipe: { id: pipe.id, name: pipe.name },
@@ -48,21 +48,15 @@ export async function runPipeJob(
       work,
       (r) => ({ rows: r.rows }),
     )
-    Object.assign(job, {
-      status: 'done',
-      rows_affected: rows,
-      updated_at: new Date().toISOString(),
-    })
+    return await deps.jobs.finish(job, { status: 'done', rows_affected: rows })
   } catch (e) {
-    Object.assign(job, {
+    deps.log.error({ err: e, pipe: pipe.name, kind }, 'pipe job failed')
+    await deps.jobs.finish(job, {
       status: 'error',
       error: e instanceof ServerError ? e.message : 'Internal error',
-      updated_at: new Date().toISOString(),
     })
-    deps.log.error({ err: e, pipe: pipe.name, kind }, 'pipe job failed')
     throw e
   }
-  return job
 }
 
 const jobJson = (job: Job): Record<string, unknown> => ({
