@@ -4,8 +4,11 @@
  * per entry it sets or deletes, and a load folds the log, newest row per entry winning. Inserts are atomic per
  * block, so a reader never sees half a save, and saves from several processes merge entry by entry.
  *
- * In cluster mode the table is `ReplicatedMergeTree` with one path for every node (not per shard), so each
- * node holds the whole catalog and a process may connect to any of them.
+ * The log compacts itself: the table is a `ReplacingMergeTree` keyed by entry with `ts` as its version, so
+ * ClickHouse's background merges keep only the newest row of each entry (a deleted entry keeps one tombstone).
+ * Loads never depend on merges having run. In cluster mode it is `ReplicatedReplacingMergeTree` with one path for
+ * every node (not per shard), so each node holds the whole catalog and a process may connect to any of them.
+ * A catalog table created by an earlier Dunlin (plain `MergeTree`) keeps working, uncompacted.
  */
 import { randomUUID } from 'node:crypto'
 import type { Engine } from '../engine/index.js'
@@ -54,8 +57,8 @@ export class ClickHouseCatalogStore implements CatalogStore {
     const on = opts.cluster === undefined ? '' : ` ON CLUSTER ${escapeIdentifier(opts.cluster)}`
     const engine =
       opts.cluster === undefined
-        ? 'MergeTree'
-        : `ReplicatedMergeTree('/clickhouse/dunlin/catalog/${(opts.database ?? 'dunlin_catalog').replace(/[^A-Za-z0-9_]/g, '_')}', '{replica}')`
+        ? 'ReplacingMergeTree(ts)'
+        : `ReplicatedReplacingMergeTree('/clickhouse/dunlin/catalog/${(opts.database ?? 'dunlin_catalog').replace(/[^A-Za-z0-9_]/g, '_')}', '{replica}', ts)`
     await opts.engine.command(`CREATE DATABASE IF NOT EXISTS ${db}${on}`)
     await opts.engine.command(
       `CREATE TABLE IF NOT EXISTS ${db}.catalog${on} (
@@ -67,7 +70,7 @@ export class ClickHouseCatalogStore implements CatalogStore {
   deleted UInt8,
   value String
 ) ENGINE = ${engine}
-ORDER BY (store, kind, key, ts)`,
+ORDER BY (store, kind, key)`,
     )
     return new ClickHouseCatalogStore(opts.engine, opts.name ?? 'dunlin', `${db}.catalog`)
   }
@@ -118,7 +121,7 @@ ORDER BY min(ts), kind, key`,
     return (await this.load()) ?? next
   }
 
-  /** `rows:newest` of this catalog's log: changes with every save. */
+  /** `rows:newest` of this catalog's log: changes with every save (and when a merge drops rows: one extra load). */
   async version(): Promise<string | undefined> {
     const r = await this.engine.query(
       `SELECT count() AS n, max(ts) AS ts FROM ${this.table} WHERE store = ${escapeString(this.name)}`,
