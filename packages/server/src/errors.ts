@@ -23,7 +23,8 @@ export interface CatalogueEntry {
     | 500
     | 501
     | 503
-  readonly area: 'auth' | 'request' | 'template' | 'datafile' | 'ingest' | 'engine' | 'api'
+  readonly area:
+    'auth' | 'request' | 'template' | 'datafile' | 'ingest' | 'engine' | 'api' | 'config'
   /** Retired codes stay here so that no code is ever reused. */
   readonly retired?: true
 }
@@ -71,7 +72,9 @@ export const CATALOGUE = {
   ERR_ENGINE_RESULT_TOO_LARGE: { status: 400, area: 'engine' },
   ERR_ENGINE_OVERLOADED: { status: 503, area: 'engine' },
   ERR_ENGINE_CLUSTER_UNAVAILABLE: { status: 503, area: 'engine' },
+  ERR_ENGINE_UNREACHABLE: { status: 503, area: 'engine' },
   ERR_UNAVAILABLE: { status: 503, area: 'api' },
+  ERR_CONFIG_INVALID: { status: 500, area: 'config' },
   ERR_INTERNAL: { status: 500, area: 'api' },
 } as const satisfies Record<`ERR_${string}`, CatalogueEntry>
 

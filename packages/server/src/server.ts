@@ -22,6 +22,7 @@ import { readProject } from './datafiles/index.js'
 import { applyChartFiles } from './charts/index.js'
 import { lazyEngine, openChdbEngine, openClickHouseEngine, type Engine } from './engine/index.js'
 import { ServerError } from './errors.js'
+import { resolveClickHouseConnection, resolveDatabasePrefix } from './clickhouse-connection.js'
 import { envVar as env } from './env.js'
 import { createApp, DEFAULT_CONFIG, listen, type ServerConfig } from './api/index.js'
 import { PipeStatsWriter } from './api/pipe-stats.js'
@@ -42,6 +43,25 @@ export interface CreateServerOptions {
    * `DUNLIN_CLICKHOUSE_URL`, else the embedded engine in `dataDir`.
    */
   clickhouseUrl?: string
+  /** ClickHouse user, overriding one in the URL. Default `DUNLIN_CLICKHOUSE_USER`. */
+  clickhouseUser?: string
+  /**
+   * The ClickHouse user's password, overriding one in the URL. Default `DUNLIN_CLICKHOUSE_PASSWORD` (an
+   * environment variable keeps it out of the process list, where command-line arguments show).
+   */
+  clickhousePassword?: string
+  /** PEM file of the CA that signed an `https://` server's certificate. Default `DUNLIN_CLICKHOUSE_CA`. */
+  clickhouseCa?: string
+  /** PEM client certificate for mutual TLS (with `clickhouseKey` and `clickhouseCa`). Default `DUNLIN_CLICKHOUSE_CERT`. */
+  clickhouseCert?: string
+  /** PEM key of `clickhouseCert`. Default `DUNLIN_CLICKHOUSE_KEY`. */
+  clickhouseKey?: string
+  /**
+   * Prefix of every database Dunlin creates: `<prefix>catalog`, `<prefix>sandbox` and a new workspace's
+   * `<prefix><16 hex>`, so several deployments can share a server and grants can name them. Default
+   * `DUNLIN_DATABASE_PREFIX`, else `dunlin_`. Existing workspaces keep their database.
+   */
+  databasePrefix?: string
   /**
    * Cluster mode on a ClickHouse server (`clickhouseUrl`): the name of a cluster in its `<remote_servers>`. DDL
    * runs `ON CLUSTER`; data sources become local tables on every shard behind `Distributed` tables. Default
@@ -162,8 +182,17 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
   }
   const log = opts.logger ?? pino({ level: env('DUNLIN_LOG_LEVEL') ?? 'info' })
   const clock = opts.clock ?? systemClock
-  const clickhouseUrl = opts.clickhouseUrl ?? env('DUNLIN_CLICKHOUSE_URL')
-  const remote = clickhouseUrl !== undefined && clickhouseUrl !== ''
+  const connection = await resolveClickHouseConnection({
+    url: opts.clickhouseUrl,
+    user: opts.clickhouseUser,
+    password: opts.clickhousePassword,
+    caFile: opts.clickhouseCa,
+    certFile: opts.clickhouseCert,
+    keyFile: opts.clickhouseKey,
+    databasePrefix: opts.databasePrefix,
+  })
+  const remote = connection !== undefined
+  const databasePrefix = connection?.databasePrefix ?? resolveDatabasePrefix(opts.databasePrefix)
   const cluster = opts.cluster ?? env('DUNLIN_CLUSTER')
   if (cluster !== undefined && !remote) {
     throw new ServerError(
@@ -174,7 +203,11 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
   }
   const engine = remote
     ? await openClickHouseEngine({
-        url: clickhouseUrl,
+        url: connection.url,
+        ...(connection.username !== undefined ? { username: connection.username } : {}),
+        ...(connection.password !== undefined ? { password: connection.password } : {}),
+        ...(connection.tls !== undefined ? { tls: connection.tls } : {}),
+        sandboxDatabase: `${databasePrefix}sandbox`,
         ...(cluster !== undefined
           ? {
               settings: {
@@ -201,6 +234,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       catalogKind === 'clickhouse'
         ? await ClickHouseCatalogStore.open({
             engine,
+            database: `${databasePrefix}catalog`,
             name: opts.workspaceName ?? env('DUNLIN_WORKSPACE') ?? 'dunlin',
             ...(cluster !== undefined ? { cluster } : {}),
           })
@@ -211,6 +245,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
       store,
       engine,
       codec: { generate: generateStaticToken, hash: hashToken },
+      databasePrefix,
       ...(secretKey !== undefined ? { secretKey } : {}),
       ...(layout !== undefined ? { layout } : {}),
       ...(remote ? { renderFixture: localFixtureRenderer(fileEngine) } : {}),

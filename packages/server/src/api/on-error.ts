@@ -58,7 +58,11 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
   const challenge = bearerChallenge(e)
   if (challenge !== undefined && (status === 401 || e.status === 403))
     c.header('WWW-Authenticate', challenge)
-  if (e.code === 'ERR_ENGINE_OVERLOADED' || e.code === 'ERR_UNAVAILABLE')
+  if (
+    e.code === 'ERR_ENGINE_OVERLOADED' ||
+    e.code === 'ERR_ENGINE_UNREACHABLE' ||
+    e.code === 'ERR_UNAVAILABLE'
+  )
     c.header('Retry-After', '1')
   // Engine messages must not name the workspace's internal database.
   const db = c.get('deps').workspace.database

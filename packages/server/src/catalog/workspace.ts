@@ -176,6 +176,7 @@ export class Workspace implements Resources {
    * @param opts.secretKey - Base64 of the 32-byte sealing key every process sharing the store must use; default
    *   `<dataDir>/secret.key`.
    * @param opts.layout - Where tables live. Default one node.
+   * @param opts.databasePrefix - Prefix of a new workspace's database, `<prefix><16 hex>`. Default `dunlin_`.
    * @param opts.renderFixture - Evaluates a `.sql` fixture next to its files and returns TSV rows, for engines
    *   that cannot read the project's files (a remote server). Default: the engine runs `INSERT … SELECT` itself.
    * @throws {ServerError} `ERR_AUTH_SEALING_KEY_MISMATCH` when the stored tokens were sealed with another key.
@@ -189,6 +190,7 @@ export class Workspace implements Resources {
     secretKey?: string
     layout?: TableLayout
     renderFixture?: FixtureRenderer
+    databasePrefix?: string
   }): Promise<{ workspace: Workspace; firstStart: boolean }> {
     const sealer = await Sealer.open(opts.dataDir, opts.secretKey)
     let state = await opts.store.load()
@@ -201,7 +203,7 @@ export class Workspace implements Resources {
         workspace: {
           id,
           name: opts.name ?? 'dunlin',
-          database: `dunlin_${id.replaceAll('-', '').slice(0, 16)}`,
+          database: `${opts.databasePrefix ?? 'dunlin_'}${id.replaceAll('-', '').slice(0, 16)}`,
           createdAt: nowIso(),
         },
         tokens: [

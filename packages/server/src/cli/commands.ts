@@ -47,6 +47,12 @@ export interface StartOptions {
   configFile: string
   maxTtl?: number
   clickhouseUrl?: string
+  /** ClickHouse connection settings; see `CreateServerOptions`. The password comes from the environment only. */
+  clickhouseUser?: string
+  clickhouseCa?: string
+  clickhouseCert?: string
+  clickhouseKey?: string
+  databasePrefix?: string
   /** Cluster mode: a cluster name of the ClickHouse server. */
   cluster?: string
   /** The URL clients reach the server at (a load balancer), for links in responses. */
@@ -198,6 +204,11 @@ export async function startCommand(
     srv = await createServer({
       dataDir: opts.dataDir,
       ...(opts.clickhouseUrl !== undefined ? { clickhouseUrl: opts.clickhouseUrl } : {}),
+      ...(opts.clickhouseUser !== undefined ? { clickhouseUser: opts.clickhouseUser } : {}),
+      ...(opts.clickhouseCa !== undefined ? { clickhouseCa: opts.clickhouseCa } : {}),
+      ...(opts.clickhouseCert !== undefined ? { clickhouseCert: opts.clickhouseCert } : {}),
+      ...(opts.clickhouseKey !== undefined ? { clickhouseKey: opts.clickhouseKey } : {}),
+      ...(opts.databasePrefix !== undefined ? { databasePrefix: opts.databasePrefix } : {}),
       ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(opts.catalog !== undefined ? { catalog: opts.catalog } : {}),

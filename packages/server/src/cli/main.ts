@@ -54,6 +54,26 @@ function startCommandDef(name: 'start' | 'dev', description: string): Command {
       'use a ClickHouse server instead of the embedded engine (default $DUNLIN_CLICKHOUSE_URL)',
     )
     .option(
+      '--clickhouse-user <user>',
+      'ClickHouse user, overriding one in the URL (default $DUNLIN_CLICKHOUSE_USER; the password is read from $DUNLIN_CLICKHOUSE_PASSWORD only, so it never shows in the process list)',
+    )
+    .option(
+      '--clickhouse-ca <file>',
+      'PEM file of the CA that signed an https:// server (default $DUNLIN_CLICKHOUSE_CA)',
+    )
+    .option(
+      '--clickhouse-cert <file>',
+      'PEM client certificate for mutual TLS, with --clickhouse-key and --clickhouse-ca (default $DUNLIN_CLICKHOUSE_CERT)',
+    )
+    .option(
+      '--clickhouse-key <file>',
+      'PEM key of --clickhouse-cert (default $DUNLIN_CLICKHOUSE_KEY)',
+    )
+    .option(
+      '--database-prefix <prefix>',
+      'prefix of the databases Dunlin creates (<prefix>catalog, <prefix>sandbox, <prefix><hex>) (default $DUNLIN_DATABASE_PREFIX, else dunlin_)',
+    )
+    .option(
       '--cluster <name>',
       'cluster mode: the ClickHouse cluster to spread data sources over, with ON CLUSTER DDL (default $DUNLIN_CLUSTER)',
     )
@@ -107,6 +127,11 @@ async function main(argv: string[]): Promise<number> {
         configFile: typeof o['config'] === 'string' ? o['config'] : 'dunlin.config.json',
         ...(o['maxTtl'] !== undefined ? { maxTtl: o['maxTtl'] as number } : {}),
         ...(typeof o['clickhouseUrl'] === 'string' ? { clickhouseUrl: o['clickhouseUrl'] } : {}),
+        ...(typeof o['clickhouseUser'] === 'string' ? { clickhouseUser: o['clickhouseUser'] } : {}),
+        ...(typeof o['clickhouseCa'] === 'string' ? { clickhouseCa: o['clickhouseCa'] } : {}),
+        ...(typeof o['clickhouseCert'] === 'string' ? { clickhouseCert: o['clickhouseCert'] } : {}),
+        ...(typeof o['clickhouseKey'] === 'string' ? { clickhouseKey: o['clickhouseKey'] } : {}),
+        ...(typeof o['databasePrefix'] === 'string' ? { databasePrefix: o['databasePrefix'] } : {}),
         ...(typeof o['cluster'] === 'string' ? { cluster: o['cluster'] } : {}),
         ...(typeof o['publicUrl'] === 'string' ? { publicUrl: o['publicUrl'] } : {}),
         ...(o['catalog'] === 'file' || o['catalog'] === 'clickhouse'

@@ -4,7 +4,7 @@
  * run on old servers (Debian's 18.16) and current ones.
  */
 import { Readable } from 'node:stream'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import type {
   Engine,
   InsertFormat,
@@ -15,14 +15,24 @@ import type {
   Settings,
 } from './engine.js'
 import { readSettings, settingsClause } from './engine.js'
-import { toServerError } from './errors.js'
+import { connectionFailureReason, toServerError } from './errors.js'
+import { ServerError } from '../errors.js'
 
 /** Options of {@link openClickHouseEngine}. */
 export interface ClickHouseEngineOptions {
-  /** Server URL, e.g. `http://127.0.0.1:8123`; user and password may be in it. */
+  /** Server URL, e.g. `http://127.0.0.1:8123` or `https://host:8443`; user and password may be in it. */
   url: string
+  /** ClickHouse user; overrides one in `url`. */
   username?: string
+  /** The user's password; overrides one in `url`. */
   password?: string
+  /**
+   * TLS for an `https://` URL beyond the system's CAs: `caCert` (PEM) to trust a private CA, plus `cert` and
+   * `key` (PEM) for mutual TLS.
+   */
+  tls?: { readonly caCert: Buffer; readonly cert?: Buffer; readonly key?: Buffer }
+  /** The empty database every statement runs in by default. Default {@link SANDBOX_DATABASE}. */
+  sandboxDatabase?: string
   /** Per-request HTTP timeout, in milliseconds. Default 620_000 (longer than the longest command). */
   requestTimeoutMs?: number
   /** Strings removed from engine error messages (internal database names). */
@@ -74,30 +84,49 @@ function summaryNumber(summary: Record<string, unknown> | undefined, key: string
 }
 
 /**
- * Connects to a ClickHouse server and checks it answers.
+ * Connects to a ClickHouse server, creates the sandbox database and reads the server's version. The client's own
+ * logging is off: failures reach the caller as {@link ServerError}s, logged once by the server.
  *
- * @throws {ServerError} `ERR_INTERNAL` when the server cannot be reached.
+ * @throws {ServerError} `ERR_ENGINE_UNREACHABLE` when the server cannot be reached or used (connection refused,
+ *   TLS failure, wrong password, no right to create the sandbox); the message gives the server's origin (never
+ *   its credentials) and the reason.
  */
 export async function openClickHouseEngine(opts: ClickHouseEngineOptions): Promise<Engine> {
   // Unqualified names that reach the server (e.g. a CTE name used out of its scope in user SQL) resolve in
   // this empty database, never in the server's `default`, which other applications may use.
-  const bootstrap = createClient({
+  const sandbox = opts.sandboxDatabase ?? SANDBOX_DATABASE
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(sandbox))
+    throw new TypeError(`openClickHouseEngine: sandboxDatabase '${sandbox}' is not a plain name`)
+  const connection = {
     url: opts.url,
+    log: { level: ClickHouseLogLevel.OFF },
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
-  })
+    ...(opts.tls !== undefined
+      ? {
+          tls:
+            opts.tls.cert !== undefined && opts.tls.key !== undefined
+              ? { ca_cert: opts.tls.caCert, cert: opts.tls.cert, key: opts.tls.key }
+              : { ca_cert: opts.tls.caCert },
+        }
+      : {}),
+  }
+  const bootstrap = createClient(connection)
   try {
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${SANDBOX_DATABASE}` })
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS \`${sandbox}\`` })
   } catch (e) {
     await bootstrap.close()
-    throw toServerError(normalizeError(e), opts.hide ?? [])
+    const where = new URL(opts.url)
+    throw new ServerError(
+      'ERR_ENGINE_UNREACHABLE',
+      `Cannot use the ClickHouse server at ${where.protocol}//${where.host}: ${connectionFailureReason(normalizeError(e))}`,
+      { cause: e },
+    )
   }
   await bootstrap.close()
   const client: ClickHouseClient = createClient({
-    url: opts.url,
-    database: SANDBOX_DATABASE,
-    ...(opts.username !== undefined ? { username: opts.username } : {}),
-    ...(opts.password !== undefined ? { password: opts.password } : {}),
+    ...connection,
+    database: sandbox,
     request_timeout: opts.requestTimeoutMs ?? 620_000,
     // Progress headers keep long statements' connections alive through proxies.
     clickhouse_settings: {

@@ -58,6 +58,11 @@ const OLD_CODES: Record<number, string> = {
   42: 'NUMBER_OF_ARGUMENTS_DOESNT_MATCH',
   36: 'BAD_ARGUMENTS',
   6: 'CANNOT_PARSE_TEXT',
+  192: 'UNKNOWN_USER',
+  193: 'WRONG_PASSWORD',
+  194: 'REQUIRED_PASSWORD',
+  195: 'IP_ADDRESS_NOT_ALLOWED',
+  516: 'AUTHENTICATION_FAILED',
   27: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
 }
 
@@ -115,6 +120,12 @@ function codeFor(type: string | undefined): ErrorCode {
     case 'MEMORY_LIMIT_EXCEEDED':
     case 'TOO_MANY_SIMULTANEOUS_QUERIES':
       return 'ERR_ENGINE_OVERLOADED'
+    case 'UNKNOWN_USER':
+    case 'WRONG_PASSWORD':
+    case 'REQUIRED_PASSWORD':
+    case 'IP_ADDRESS_NOT_ALLOWED':
+    case 'AUTHENTICATION_FAILED':
+      return 'ERR_ENGINE_UNREACHABLE'
     default:
       return 'ERR_INTERNAL'
   }
@@ -127,6 +138,7 @@ const FIXED_MESSAGES: Partial<Record<ErrorCode, string>> = {
     'The result is larger than the size limit. Add a LIMIT or filter the query',
   ERR_AUTH_SCOPE_DENIED: 'The query tried to write or change settings in read-only mode',
   ERR_ENGINE_OVERLOADED: 'The engine is out of memory or busy; retry later',
+  ERR_ENGINE_UNREACHABLE: 'The engine cannot be reached; retry later',
   ERR_INTERNAL: 'Internal error',
 }
 
@@ -151,6 +163,12 @@ export function scrubEngineText(text: string): string {
  */
 export function toServerError(err: unknown, hide: readonly string[] = []): ServerError {
   if (err instanceof ServerError) return err
+  if (isConnectionFailure(err)) {
+    return new ServerError('ERR_ENGINE_UNREACHABLE', FIXED_MESSAGES.ERR_ENGINE_UNREACHABLE ?? '', {
+      details: { reason: err.code },
+      cause: err,
+    })
+  }
   const message = err instanceof Error ? err.message : String(err)
   const parsed = parseEngineError(message)
   const code = codeFor(parsed.engineType)
@@ -163,4 +181,29 @@ export function toServerError(err: unknown, hide: readonly string[] = []): Serve
     details: { engineCode: parsed.engineCode, engineType: parsed.engineType },
     cause: err,
   })
+}
+
+/**
+ * True for a failure below ClickHouse: Node's network and TLS errors carry a symbolic `code` (`ECONNREFUSED`,
+ * `ECONNRESET`, `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_SSL_…`), where a ClickHouse exception's `code` is its number.
+ */
+export function isConnectionFailure(err: unknown): err is Error & { code: string } {
+  if (!(err instanceof Error) || !('code' in err)) return false
+  const code = (err as { code: unknown }).code
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)
+}
+
+/**
+ * Why a connection attempt failed, for the operator at start: the network or TLS error's own words (`connect
+ * ECONNREFUSED 127.0.0.1:8123`, `self-signed certificate in certificate chain`) or ClickHouse's refusal (`Wrong
+ * password for user app`). Neither ever contains the password.
+ */
+export function connectionFailureReason(err: unknown): string {
+  if (isConnectionFailure(err)) {
+    // OpenSSL's message is a raw error line; its `reason` is the readable part ("tlsv13 alert certificate required").
+    const reason = (err as { reason?: unknown }).reason
+    return `${typeof reason === 'string' ? reason : err.message.trim()} (${err.code})`
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  return scrubEngineText(parseEngineError(message).text)
 }

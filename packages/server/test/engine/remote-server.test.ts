@@ -110,5 +110,12 @@ describe.skipIf(!hasClickHouseServer)('Dunlin over a ClickHouse server', () => {
     expect(ready.status).toBe(503)
     expect(await ready.json()).toMatchObject({ code: 'ERR_UNAVAILABLE' })
     expect((await t.fetch('/health')).status).toBe(200)
+    // A request meanwhile is told to retry, not handed a 500 or the server's address.
+    const pipe = await t.fetch('/v0/pipes/top_airlines.json', { headers: admin() })
+    expect(pipe.status).toBe(503)
+    expect(pipe.headers.get('retry-after')).toBe('1')
+    const body = await pipe.text()
+    expect(JSON.parse(body)).toMatchObject({ code: 'ERR_ENGINE_UNREACHABLE' })
+    expect(body).not.toContain('127.0.0.1')
   })
 })

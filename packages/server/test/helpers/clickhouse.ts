@@ -26,6 +26,8 @@ export interface TestClickHouse {
   readonly url: string
   /** HTTP URL of the second node (cluster tests). */
   readonly url2: string
+  /** HTTPS URL of the first node (with `tlsDir`): mutual TLS, client certificates signed by `tlsDir/ca.crt`. */
+  readonly httpsUrl: string
   stop(): void
 }
 
@@ -35,11 +37,12 @@ export const hasZooKeeper =
 
 /**
  * Starts two servers on ports derived from `basePort`, e.g. 28123 → HTTP 28123/28124, and with `zookeeper` a
- * ZooKeeper on `basePort + 900`. Clusters: `dunlin` (2 shards × 1 replica), `dunlin_repl` (1 shard × 2 replicas).
+ * ZooKeeper on `basePort + 900`, and with `tlsDir` (holding `ca.crt`, `server.crt`, `server.key`) HTTPS on
+ * `basePort + 2`. Clusters: `dunlin` (2 shards × 1 replica), `dunlin_repl` (1 shard × 2 replicas).
  */
 export function startClickHouse(
   basePort = 28123,
-  opts: { zookeeper?: boolean } = {},
+  opts: { zookeeper?: boolean; tlsDir?: string } = {},
 ): TestClickHouse {
   const root = mkdtempSync(join(tmpdir(), 'dunlin-ch-'))
   const env = {
@@ -51,12 +54,14 @@ export function startClickHouse(
     N1_TCP: String(basePort + 877),
     N2_TCP: String(basePort + 878),
     N1_IS: String(basePort + 886),
+    ...(opts.tlsDir !== undefined ? { TLS_DIR: opts.tlsDir, N1_HTTPS: String(basePort + 2) } : {}),
     N2_IS: String(basePort + 887),
   }
   execFileSync('bash', [SCRIPT], { env, stdio: 'pipe', timeout: 120_000 })
   return {
     url: `http://127.0.0.1:${basePort}`,
     url2: `http://127.0.0.1:${basePort + 1}`,
+    httpsUrl: `https://127.0.0.1:${basePort + 2}`,
     stop() {
       try {
         execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'pipe', timeout: 30_000 })
