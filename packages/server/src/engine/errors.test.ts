@@ -31,8 +31,14 @@ describe('connection failures', () => {
     }
   })
 
-  it('tells a ClickHouse exception (numeric code) from a connection failure (symbolic code)', () => {
+  it('tells a connection failure from a ClickHouse or chdb exception by its code', () => {
     expect(isConnectionFailure(nodeError('Unknown table', '60'))).toBe(false)
+    expect(isConnectionFailure(nodeError('Syntax error', 'CHDB_SYNTAX'))).toBe(false)
+    expect(isConnectionFailure(nodeError('premature close', 'ERR_STREAM_PREMATURE_CLOSE'))).toBe(
+      false,
+    )
+    expect(isConnectionFailure(nodeError('getaddrinfo ENOTFOUND ch', 'ENOTFOUND'))).toBe(true)
+    expect(isConnectionFailure(nodeError('bad cert', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'))).toBe(true)
     expect(isConnectionFailure(new Error('no code'))).toBe(false)
     expect(isConnectionFailure(nodeError('refused', 'ECONNREFUSED'))).toBe(true)
   })

@@ -183,14 +183,19 @@ export function toServerError(err: unknown, hide: readonly string[] = []): Serve
   })
 }
 
+/** Node's network and DNS errors, OpenSSL's and X.509 verification's codes. */
+const CONNECTION_CODES =
+  /^(E(CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH|HOSTDOWN|PIPE|NOTFOUND|AI_AGAIN|PROTO)|ERR_SSL_[A-Z0-9_]+|ERR_TLS_[A-Z0-9_]+|[A-Z_]*CERT[A-Z_]*|UNABLE_TO_[A-Z_]+)$/
+
 /**
- * True for a failure below ClickHouse: Node's network and TLS errors carry a symbolic `code` (`ECONNREFUSED`,
- * `ECONNRESET`, `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_SSL_…`), where a ClickHouse exception's `code` is its number.
+ * True for a failure below ClickHouse, by the error's `code`: a refused or reset connection, a DNS failure, or a
+ * TLS handshake or certificate failure (`ECONNREFUSED`, `ENOTFOUND`, `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_SSL_…`).
+ * ClickHouse exceptions (numeric codes) and chdb's own codes (`CHDB_…`) are not.
  */
 export function isConnectionFailure(err: unknown): err is Error & { code: string } {
   if (!(err instanceof Error) || !('code' in err)) return false
   const code = (err as { code: unknown }).code
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)
+  return typeof code === 'string' && CONNECTION_CODES.test(code)
 }
 
 /**
