@@ -1,4 +1,5 @@
 /** @module How CLI commands reach a running server: HTTP only, never its data dir. */
+import type { Command } from 'commander'
 
 /** Where and as whom the CLI talks to a server. */
 export interface Target {
@@ -82,4 +83,18 @@ export async function call(
     res.status,
     code,
   )
+}
+
+/**
+ * Adds `--host` and `--token` to a command that talks to a running server (see {@link resolveTarget}).
+ *
+ * @param tokenHelp - What the token must be allowed to do, for `--help`.
+ */
+export function withTarget(
+  cmd: Command,
+  tokenHelp = "token (default $DUNLIN_TOKEN, or the local server's admin token)",
+): Command {
+  return cmd
+    .option('--host <url>', 'server URL (default $DUNLIN_HOST or http://localhost:7181)')
+    .option('--token <token>', tokenHelp)
 }

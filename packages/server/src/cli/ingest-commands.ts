@@ -8,17 +8,12 @@ import type { Command } from 'commander'
 import { isGzip, mockRows, type MockColumn } from '../ingest/index.js'
 import { gunzipSync } from 'node:zlib'
 import type { Io } from './commands.js'
-import { call, resolveTarget, type Target } from './http.js'
+import { call, resolveTarget, withTarget, type Target } from './http.js'
 
 interface TargetOpts {
   host?: string
   token?: string
 }
-
-const withTarget = (c: Command): Command =>
-  c
-    .option('--host <url>', 'server URL (default $DUNLIN_HOST or http://localhost:7181)')
-    .option('--token <token>', "token (default $DUNLIN_TOKEN, or the local server's admin token)")
 
 interface DsJson {
   name: string

@@ -10,6 +10,7 @@ import {
   type StartOptions,
 } from './commands.js'
 import { CliHttpError } from './http.js'
+import { registerJobCommands } from './job-commands.js'
 import { registerIngestCommands } from './ingest-commands.js'
 import { registerTokenCommands } from './token-commands.js'
 import { ServerError } from '../errors.js'
@@ -212,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
 
   registerTokenCommands(program, token, io)
   registerIngestCommands(program, io)
+  registerJobCommands(program, io)
 
   try {
     await program.parseAsync(argv)

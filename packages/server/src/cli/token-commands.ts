@@ -10,7 +10,7 @@ import { decodeProtectedHeader } from 'jose'
 import { systemClock, verifyJwt } from '../auth/index.js'
 import { ServerError } from '../errors.js'
 import type { Io } from './commands.js'
-import { call, resolveTarget } from './http.js'
+import { call, resolveTarget, withTarget } from './http.js'
 
 interface TargetOpts {
   host?: string
@@ -19,14 +19,8 @@ interface TargetOpts {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
 
-function withTarget(cmd: Command): Command {
-  return cmd
-    .option('--host <url>', 'server URL (default $DUNLIN_HOST or http://localhost:7181)')
-    .option(
-      '--token <token>',
-      "admin or TOKENS token (default $DUNLIN_TOKEN, or the local server's)",
-    )
-}
+const withAdminTarget = (cmd: Command): Command =>
+  withTarget(cmd, "admin or TOKENS token (default $DUNLIN_TOKEN, or the local server's)")
 
 interface TokenRow {
   id: string
@@ -234,7 +228,7 @@ export async function explainJwt(
 export function registerTokenCommands(program: Command, token: Command, io: Io): void {
   const create = token.commands.find((c) => c.name() === 'create') ?? token.command('create')
 
-  withTarget(
+  withAdminTarget(
     create
       .command('static')
       .description('create a static token with Tinybird scopes (POST /v0/tokens)')
@@ -256,7 +250,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     io.out(body.token ?? '')
   })
 
-  withTarget(
+  withAdminTarget(
     token
       .command('ls')
       .description('list tokens (values are never printed unless --show-values)')
@@ -277,7 +271,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     }
   })
 
-  withTarget(
+  withAdminTarget(
     token.command('rm').description('delete a static token').argument('<name>', 'token name or id'),
   ).action(async (name: string, o: TargetOpts) => {
     const target = await resolveTarget(o)
@@ -285,7 +279,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     io.err(`deleted ${name}`)
   })
 
-  withTarget(
+  withAdminTarget(
     token
       .command('refresh')
       .description('give a static token a new value; the old one stops working at once')
@@ -298,7 +292,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     io.out(((await res.json()) as TokenRow).token ?? '')
   })
 
-  withTarget(
+  withAdminTarget(
     token
       .command('revoke')
       .description('revoke every JWT with this name or jti, from the next request on (admin)')
@@ -353,7 +347,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     )
 
   const key = program.command('key').description('named JWT signing keys (HS256, selected by kid)')
-  withTarget(
+  withAdminTarget(
     key
       .command('add')
       .description('add a key; prints its secret once')
@@ -365,7 +359,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     const res = await call(target, `/v0/keys?${qs.toString()}`, { method: 'POST' })
     io.out(((await res.json()) as { secret: string }).secret)
   })
-  withTarget(
+  withAdminTarget(
     key
       .command('rotate')
       .description(
@@ -383,7 +377,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     )
     io.out(((await res.json()) as { secret: string }).secret)
   })
-  withTarget(
+  withAdminTarget(
     key
       .command('retire')
       .description('revoke a key: tokens it signed are refused from the next request on')
@@ -393,7 +387,7 @@ export function registerTokenCommands(program: Command, token: Command, io: Io):
     await call(target, `/v0/keys/${encodeURIComponent(kid)}?status=revoked`, { method: 'PUT' })
     io.err(`retired ${kid}`)
   })
-  withTarget(key.command('ls').description('list keys (never their secrets)')).action(
+  withAdminTarget(key.command('ls').description('list keys (never their secrets)')).action(
     async (o: TargetOpts) => {
       const target = await resolveTarget(o)
       const body = (await (await call(target, '/v0/keys')).json()) as {

@@ -2,7 +2,10 @@
  * Jobs API over a real server: `GET /v0/jobs` and `GET /v0/jobs/<id>` for copies, populates and deletes run here,
  * jobs another process recorded in `tinybird.jobs_log`, filters, and who may see what.
  */
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordForeignJob } from '../helpers/jobs.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
@@ -179,5 +182,33 @@ describe('who sees a job', () => {
       expect(res.status).toBe(403)
       expect(await res.json()).toMatchObject({ code: 'ERR_AUTH_JWT_NOT_ALLOWED' })
     }
+  })
+})
+
+describe('dunlin job ls / details', () => {
+  const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+  const dunlin = (...args: string[]): Promise<{ stdout: string }> =>
+    promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      MAIN,
+      ...args,
+      '--host',
+      t.url,
+      '--token',
+      t.adminToken,
+    ])
+
+  it('lists jobs a line each, filtered, and prints one as JSON', async () => {
+    const { stdout } = await dunlin('job', 'ls', '--kind', 'copy')
+    const lines = stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${copy.id}  copy +done +\\d{4}-\\d\\d-\\d\\d [\\d:]{8} +[\\d.]+ s  daily_snapshot → bookings_snapshot  \\d+ rows$`,
+      ),
+    )
+    const details = JSON.parse((await dunlin('job', 'details', deletion.id)).stdout) as Job
+    expect(details).toMatchObject({ id: deletion.id, kind: 'delete_data', status: 'done' })
   })
 })
