@@ -8,7 +8,7 @@ import { routePath } from 'hono/route'
 import { ServerError } from '../errors.js'
 import type { AppDeps, AppEnv } from './context.js'
 import { renderError } from './on-error.js'
-import { clickhouseDateTime } from './pipe-stats.js'
+import { dateTimeValue } from './pipe-stats.js'
 import { chartRoutes } from './routes/charts.js'
 import { datasourceRoutes } from './routes/datasources.js'
 import { datasourceWriteRoutes } from './routes/datasources-write.js'
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (stats !== undefined) deps.metrics.pipeSeconds.observe({ pipe: stats.pipeName }, seconds)
     if (stats !== undefined && deps.pipeStats !== undefined) {
       deps.pipeStats.record({
-        start_datetime: clickhouseDateTime(Date.now() - (performance.now() - started)),
+        start_datetime: dateTimeValue(Date.now() - (performance.now() - started)),
         user_id: deps.workspace.info.id,
         request_id: requestId,
         url: strippedUrl(url),

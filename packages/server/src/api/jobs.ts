@@ -13,7 +13,7 @@ import { serviceTable } from '../catalog/index.js'
 import { hasScope, isAdmin, type Principal } from '../auth/principal.js'
 import type { Engine } from '../engine/index.js'
 import { escapeString } from '../template/index.js'
-import { clickhouseDateTime } from './pipe-stats.js'
+import { dateTimeValue } from './pipe-stats.js'
 import { RowBatchWriter } from './row-writer.js'
 
 /** What a job does, by Tinybird's `kind`. */
@@ -78,9 +78,10 @@ interface JobsLogRow {
   workspace_id: string
   pipe_id: string
   pipe_name: string
-  created_at: string
-  updated_at: string
-  started_at: string
+  /** Seconds since the epoch, like `updated_at` and `started_at`. */
+  created_at: number
+  updated_at: number
+  started_at: number
   status: JobStatus
   error: string | null
   job_metadata: string
@@ -251,9 +252,9 @@ export class JobRegistry extends RowBatchWriter<JobsLogRow> {
       workspace_id: this.workspaceId,
       pipe_id: job.pipe?.id ?? '',
       pipe_name: job.pipe?.name ?? '',
-      created_at: clickhouseDateTime(Date.parse(job.created_at)),
-      updated_at: clickhouseDateTime(Date.parse(job.updated_at)),
-      started_at: clickhouseDateTime(Date.parse(job.created_at)),
+      created_at: dateTimeValue(Date.parse(job.created_at)),
+      updated_at: dateTimeValue(Date.parse(job.updated_at)),
+      started_at: dateTimeValue(Date.parse(job.created_at)),
       status: job.status,
       error: job.error ?? null,
       job_metadata: JSON.stringify(job),

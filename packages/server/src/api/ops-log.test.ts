@@ -28,7 +28,7 @@ describe('opsLogRow', () => {
         options: { mode: 'append', format: 'csv' },
       }),
     ).toEqual({
-      timestamp: '2025-06-01 10:00:00',
+      timestamp: 1_748_772_000, // 2025-06-01 10:00:00 UTC, an instant whatever the server's time zone
       event_type: 'append',
       datasource_id: 't_1',
       datasource_name: 'events',

@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import { serviceTable } from '../catalog/index.js'
 import type { Engine } from '../engine/index.js'
 import { ServerError } from '../errors.js'
-import { clickhouseDateTime } from './pipe-stats.js'
+import { dateTimeValue } from './pipe-stats.js'
 import { RowBatchWriter, type RowBatchWriterOptions } from './row-writer.js'
 
 /**
@@ -58,7 +58,8 @@ export interface OpsLogOperation {
 
 /** One row of `datasources_ops_log` (snake_case: it is written as JSONEachRow; `Options` is Nested). */
 export interface OpsLogRow {
-  timestamp: string
+  /** Seconds since the epoch. */
+  timestamp: number
   event_type: OpsLogEventType
   datasource_id: string
   datasource_name: string
@@ -103,7 +104,7 @@ export function opsLogRow(userId: string, op: OpsLogOperation): OpsLogRow {
   const rowsQuarantine = op.rowsQuarantine ?? null
   const options = Object.entries(op.options ?? {})
   return {
-    timestamp: clickhouseDateTime(op.startedMs),
+    timestamp: dateTimeValue(op.startedMs),
     event_type: op.eventType,
     datasource_id: op.datasource.id,
     datasource_name: op.datasource.name,

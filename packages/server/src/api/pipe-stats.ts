@@ -10,7 +10,8 @@ import { RowBatchWriter, type RowBatchWriterOptions } from './row-writer.js'
 
 /** One request's row (snake_case: it is written as JSONEachRow). */
 export interface PipeStatsRow {
-  start_datetime: string
+  /** Seconds since the epoch (see {@link dateTimeValue}). */
+  start_datetime: number
   user_id: string
   request_id: string
   url: string
@@ -50,9 +51,13 @@ export class PipeStatsWriter extends RowBatchWriter<PipeStatsRow> {
   }
 }
 
-/** `YYYY-MM-DD HH:MM:SS` in UTC, from milliseconds since the epoch. */
-export function clickhouseDateTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+/**
+ * A `DateTime` value for a JSONEachRow row: whole seconds since the epoch, from milliseconds. ClickHouse reads a
+ * number as that instant whatever the server's time zone, where a `YYYY-MM-DD hh:mm:ss` string would be read in
+ * the server's zone (shifted by its offset from UTC). Read this way by 18.16 and later.
+ */
+export function dateTimeValue(ms: number): number {
+  return Math.floor(ms / 1000)
 }
 
 /** The result rows of a ClickHouse `JSON` body, read from its `"rows": N` line near the end. */

@@ -1,6 +1,7 @@
 /**
- * How Dunlin reaches a real ClickHouse server (Debian's 18.16): a user and password given apart from the URL, a
- * database prefix, and HTTPS with mutual TLS; and what an operator reads when one of them is wrong.
+ * How Dunlin reaches a real ClickHouse server (Debian's 18.16, in Tokyo time): a user and password given apart from
+ * the URL, a database prefix, and HTTPS with mutual TLS; what an operator reads when one of them is wrong; and
+ * service rows stored as instants whatever the server's time zone.
  */
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -30,7 +31,8 @@ describe.skipIf(!hasClickHouseServer || !hasOpenssl)('connecting to a ClickHouse
 
   beforeAll(() => {
     certs = makeCertificates()
-    ch = startClickHouse(28923, { tlsDir: certs.dir })
+    // Not UTC, so a time written as a wall-clock string instead of an instant would show up shifted.
+    ch = startClickHouse(28923, { tlsDir: certs.dir, timezone: 'Asia/Tokyo' })
   })
   afterAll(() => {
     ch.stop()
@@ -60,6 +62,35 @@ describe.skipIf(!hasClickHouseServer || !hasOpenssl)('connecting to a ClickHouse
         .split('\n')
         .map((l) => (JSON.parse(l) as { name: string }).name)
       expect(names).toEqual(['staging_catalog', t.srv.workspace.database, 'staging_sandbox'].sort())
+    } finally {
+      await t.close()
+    }
+  })
+
+  it("stores service rows' times as instants on a server outside UTC", async () => {
+    const t = await startTestServer({ clickhouseUrl: ch.url, databasePrefix: 'tz_' })
+    const admin = { Authorization: `Bearer ${t.adminToken}` }
+    try {
+      const startedAt = Date.now()
+      const del = await t.fetch(
+        `/v0/datasources/events/delete?delete_condition=${encodeURIComponent("org_id = 'nobody'")}`,
+        { method: 'POST', headers: admin },
+      )
+      expect(del.status).toBe(201)
+      const { id } = (await del.json()) as { id: string }
+      const after = new Date(startedAt - 60_000).toISOString()
+      const listed = await t.fetch(`/v0/jobs?created_after=${after}`, { headers: admin })
+      expect(((await listed.json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id)).toContain(
+        id,
+      )
+      const q = `SELECT toUnixTimestamp(timestamp) AS t FROM tinybird.datasources_ops_log WHERE job_id = '${id}'`
+      let seconds: number | undefined
+      for (let i = 0; i < 50 && seconds === undefined; i++) {
+        const res = await t.fetch(`/v0/sql?q=${encodeURIComponent(q)}`, { headers: admin })
+        seconds = ((await res.json()) as { data: { t: number }[] }).data[0]?.t
+        if (seconds === undefined) await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(Math.abs(seconds! - startedAt / 1000)).toBeLessThan(120)
     } finally {
       await t.close()
     }

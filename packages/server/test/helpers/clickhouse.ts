@@ -38,11 +38,11 @@ export const hasZooKeeper =
 /**
  * Starts two servers on ports derived from `basePort`, e.g. 28123 → HTTP 28123/28124, and with `zookeeper` a
  * ZooKeeper on `basePort + 900`, and with `tlsDir` (holding `ca.crt`, `server.crt`, `server.key`) HTTPS on
- * `basePort + 2`. Clusters: `dunlin` (2 shards × 1 replica), `dunlin_repl` (1 shard × 2 replicas).
+ * `basePort + 2`; `timezone` sets the servers' time zone (default UTC). Clusters: `dunlin` (2 shards × 1 replica), `dunlin_repl` (1 shard × 2 replicas).
  */
 export function startClickHouse(
   basePort = 28123,
-  opts: { zookeeper?: boolean; tlsDir?: string } = {},
+  opts: { zookeeper?: boolean; tlsDir?: string; timezone?: string } = {},
 ): TestClickHouse {
   const root = mkdtempSync(join(tmpdir(), 'dunlin-ch-'))
   const env = {
@@ -55,6 +55,7 @@ export function startClickHouse(
     N2_TCP: String(basePort + 878),
     N1_IS: String(basePort + 886),
     ...(opts.tlsDir !== undefined ? { TLS_DIR: opts.tlsDir, N1_HTTPS: String(basePort + 2) } : {}),
+    ...(opts.timezone !== undefined ? { CH_TIMEZONE: opts.timezone } : {}),
     N2_IS: String(basePort + 887),
   }
   execFileSync('bash', [SCRIPT], { env, stdio: 'pipe', timeout: 120_000 })

@@ -16,7 +16,7 @@ export async function recordForeignJob(
 ): Promise<string> {
   const id = randomUUID()
   const at = new Date().toISOString()
-  const seconds = at.slice(0, 19).replace('T', ' ')
+  const seconds = Math.floor(Date.parse(at) / 1000)
   const table = `${t.srv.workspace.database}.tinybird__jobs_log`
   for (const state of states) {
     const job = {
