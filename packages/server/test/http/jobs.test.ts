@@ -2,11 +2,9 @@
  * Jobs API over a real server: `GET /v0/jobs` and `GET /v0/jobs/<id>` for copies, populates and deletes run here,
  * jobs another process recorded in `tinybird.jobs_log`, filters, and who may see what.
  */
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dunlinCli } from '../helpers/cli.js'
 import { recordForeignJob } from '../helpers/jobs.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -186,18 +184,7 @@ describe('who sees a job', () => {
 })
 
 describe('dunlin job ls / details', () => {
-  const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-  const dunlin = (...args: string[]): Promise<{ stdout: string }> =>
-    promisify(execFile)(process.execPath, [
-      '--import',
-      'tsx',
-      MAIN,
-      ...args,
-      '--host',
-      t.url,
-      '--token',
-      t.adminToken,
-    ])
+  const dunlin = (...args: string[]): Promise<{ stdout: string }> => dunlinCli(t, ...args)
 
   it('lists jobs a line each, filtered, and prints one as JSON', async () => {
     const { stdout } = await dunlin('job', 'ls', '--kind', 'copy')

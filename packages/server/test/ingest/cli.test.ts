@@ -1,31 +1,17 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dunlinCli } from '../helpers/cli.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { count, ndjson } from './helpers.js'
 
-const run = promisify(execFile)
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 let t: TestServer
 let dir: string
 
-async function dunlin(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [
-    '--import',
-    'tsx',
-    MAIN,
-    ...args,
-    '--host',
-    t.url,
-    '--token',
-    t.adminToken,
-  ])
-}
+const dunlin = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
+  dunlinCli(t, ...args)
 
 beforeAll(async () => {
   t = await startTestServer()
