@@ -103,6 +103,7 @@ describe('GET /v0/jobs', () => {
     for (const [q, param] of [
       ['?status=finished', 'status'],
       ['?created_after=yesterday', 'created_after'],
+      ['?created_before=2200-01-01T00:00:00Z', 'created_before'],
       ["?kind=copy'--", 'kind'],
     ] as const) {
       const res = await t.fetch(`/v0/jobs${q}`, { headers: admin() })

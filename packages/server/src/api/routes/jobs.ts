@@ -22,7 +22,8 @@ function timeParam(c: Context<AppEnv>, name: string): number | undefined {
   const raw = c.req.query(name)
   if (raw === undefined || raw === '') return undefined
   const ms = Date.parse(raw)
-  if (Number.isNaN(ms))
+  // A ClickHouse DateTime holds 1970 to 2106 (UInt32 seconds).
+  if (Number.isNaN(ms) || ms < 0 || ms >= 2 ** 32 * 1000)
     throw badParam(
       name,
       `Invalid ${name}: expected an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z`,
