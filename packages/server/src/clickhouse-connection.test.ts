@@ -36,7 +36,7 @@ describe('resolveClickHouseConnection', () => {
     expect(await resolveClickHouseConnection({ url: '' })).toBeUndefined()
   })
 
-  it('reads the user, password, TLS files and prefix', async () => {
+  it('reads the user, password and TLS files', async () => {
     const c = await resolveClickHouseConnection({
       url: 'https://ch.internal:8443',
       user: 'dunlin',
@@ -44,7 +44,6 @@ describe('resolveClickHouseConnection', () => {
       caFile: ca,
       certFile: cert,
       keyFile: key,
-      databasePrefix: 'prod_',
     })
     expect(c).toEqual({
       url: 'https://ch.internal:8443',
@@ -55,14 +54,7 @@ describe('resolveClickHouseConnection', () => {
         cert: Buffer.from('CERT PEM'),
         key: Buffer.from('KEY PEM'),
       },
-      databasePrefix: 'prod_',
     })
-  })
-
-  it('defaults the prefix to dunlin_', async () => {
-    expect((await resolveClickHouseConnection({ url: 'http://h:8123' }))?.databasePrefix).toBe(
-      'dunlin_',
-    )
   })
 
   it('refuses a URL that is not http(s), without echoing it (it may hold a password)', async () => {
@@ -90,6 +82,10 @@ describe('resolveClickHouseConnection', () => {
 })
 
 describe('resolveDatabasePrefix', () => {
+  it('defaults to dunlin_', () => {
+    expect(resolveDatabasePrefix()).toBe('dunlin_')
+  })
+
   it('takes plain identifiers up to 32 characters', () => {
     for (const p of ['dunlin_', 'staging_', '_x', 'A1', 'a'.repeat(32)]) {
       expect(resolveDatabasePrefix(p)).toBe(p)

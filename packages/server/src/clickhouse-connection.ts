@@ -1,5 +1,5 @@
 /**
- * @module How this process reaches a ClickHouse server: URL, user, password, TLS files and the prefix of the
+ * @module How this process reaches a ClickHouse server (URL, user, password, TLS files) and the prefix of the
  * databases it creates, from options or `DUNLIN_*` variables, checked before anything connects. Reads the TLS
  * files; imports the error catalogue and the environment reader.
  */
@@ -24,8 +24,6 @@ export interface ClickHouseConnectionInput {
   readonly certFile?: string | undefined
   /** `DUNLIN_CLICKHOUSE_KEY`: PEM private key of `certFile`. */
   readonly keyFile?: string | undefined
-  /** `DUNLIN_DATABASE_PREFIX`, else {@link DEFAULT_DATABASE_PREFIX}. */
-  readonly databasePrefix?: string | undefined
 }
 
 /** A checked connection: what the engine adapter and the catalog store take. */
@@ -34,7 +32,6 @@ export interface ClickHouseConnection {
   readonly username?: string
   readonly password?: string
   readonly tls?: { readonly caCert: Buffer; readonly cert?: Buffer; readonly key?: Buffer }
-  readonly databasePrefix: string
 }
 
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/
@@ -76,7 +73,7 @@ async function readPem(setting: string, file: string): Promise<Buffer> {
  * TLS files need an `https://` URL; a client certificate needs its key and the CA.
  *
  * @throws {ServerError} `ERR_CONFIG_INVALID` (the message and `details.setting` name the variable) for a URL that
- *   is not http(s), TLS files with an `http://` URL, half a client certificate, an unreadable file or a bad prefix.
+ *   is not http(s), TLS files with an `http://` URL, half a client certificate, or an unreadable file.
  */
 export async function resolveClickHouseConnection(
   input: ClickHouseConnectionInput,
@@ -112,7 +109,6 @@ export async function resolveClickHouseConnection(
     )
   if (certFile !== undefined && caFile === undefined)
     throw invalid('DUNLIN_CLICKHOUSE_CA', 'mutual TLS needs the CA that signed the server too')
-  const databasePrefix = resolveDatabasePrefix(input.databasePrefix)
   const tls =
     caFile === undefined
       ? undefined
@@ -130,6 +126,5 @@ export async function resolveClickHouseConnection(
     ...(user !== undefined ? { username: user } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(tls !== undefined ? { tls } : {}),
-    databasePrefix,
   }
 }

@@ -182,6 +182,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
   }
   const log = opts.logger ?? pino({ level: env('DUNLIN_LOG_LEVEL') ?? 'info' })
   const clock = opts.clock ?? systemClock
+  const databasePrefix = resolveDatabasePrefix(opts.databasePrefix)
   const connection = await resolveClickHouseConnection({
     url: opts.clickhouseUrl,
     user: opts.clickhouseUser,
@@ -189,10 +190,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Dunl
     caFile: opts.clickhouseCa,
     certFile: opts.clickhouseCert,
     keyFile: opts.clickhouseKey,
-    databasePrefix: opts.databasePrefix,
   })
   const remote = connection !== undefined
-  const databasePrefix = connection?.databasePrefix ?? resolveDatabasePrefix(opts.databasePrefix)
   const cluster = opts.cluster ?? env('DUNLIN_CLUSTER')
   if (cluster !== undefined && !remote) {
     throw new ServerError(

@@ -2,7 +2,7 @@
  * @module Jobs (`GET /v0/jobs`, `GET /v0/jobs/<id>`): the URL imports, deletes, copies and populates this server
  * runs in the background, shared by every Dunlin process through `tinybird.jobs_log`. Each state change is one
  * row; the process that runs a job also keeps it in memory, so its own answers never wait for the engine.
- * Imports only the engine port and the catalog's service names.
+ * Imports the engine port, the catalog's service names, auth's principal and the template's escaping.
  *
  * @see https://www.tinybird.co/docs/api-reference/jobs-api
  * @see https://www.tinybird.co/docs/monitoring/jobs (`tinybird.jobs_log`)
@@ -13,8 +13,7 @@ import { serviceTable } from '../catalog/index.js'
 import { hasScope, isAdmin, type Principal } from '../auth/principal.js'
 import type { Engine } from '../engine/index.js'
 import { escapeString } from '../template/index.js'
-import { dateTimeValue } from './pipe-stats.js'
-import { RowBatchWriter } from './row-writer.js'
+import { dateTimeValue, RowBatchWriter } from './row-writer.js'
 
 /** What a job does, by Tinybird's `kind`. */
 export type JobKind = 'delete_data' | 'import' | 'copy' | 'populateview'
@@ -129,8 +128,6 @@ const ORDER_KEY =
 export class JobRegistry extends RowBatchWriter<JobsLogRow> {
   private readonly local = new Map<string, Job>()
   private readonly finished: string[] = []
-  private readonly engineRef: Engine
-  private readonly qualified: string
   private readonly workspaceId: string
   private readonly publicUrl: () => string
 
@@ -149,8 +146,6 @@ export class JobRegistry extends RowBatchWriter<JobsLogRow> {
   ) {
     const table = `${database}.${serviceTable('jobs_log')}`
     super(engine, table, log)
-    this.engineRef = engine
-    this.qualified = table
     this.workspaceId = workspaceId
     this.publicUrl = publicUrl
   }
@@ -199,8 +194,8 @@ export class JobRegistry extends RowBatchWriter<JobsLogRow> {
     const mine = this.local.get(id)
     if (mine !== undefined) return mine
     if (!UUID.test(id)) return undefined
-    const r = await this.engineRef.query(
-      `SELECT job_metadata FROM ${this.qualified} WHERE job_id = ${escapeString(id)} ` +
+    const r = await this.engine.query(
+      `SELECT job_metadata FROM ${this.table} WHERE job_id = ${escapeString(id)} ` +
         `ORDER BY ${ORDER_KEY} DESC LIMIT 1`,
       { format: 'JSONEachRow' },
     )
@@ -226,10 +221,10 @@ export class JobRegistry extends RowBatchWriter<JobsLogRow> {
       where.push(`created_at < toDateTime(${Math.ceil(filter.createdBeforeMs / 1000)})`)
     const having =
       filter.status === undefined ? '' : ` HAVING latest_status = ${escapeString(filter.status)}`
-    const r = await this.engineRef.query(
+    const r = await this.engine.query(
       `SELECT job_id, argMax(job_metadata, k) AS job, argMax(status, k) AS latest_status, ` +
         `min(created_at) AS created FROM (SELECT job_id, job_metadata, status, created_at, ${ORDER_KEY} AS k ` +
-        `FROM ${this.qualified} WHERE ${where.join(' AND ')}) GROUP BY job_id${having} ` +
+        `FROM ${this.table} WHERE ${where.join(' AND ')}) GROUP BY job_id${having} ` +
         `ORDER BY created DESC, job_id LIMIT ${JOB_LIST_LIMIT}`,
       { format: 'JSONEachRow' },
     )

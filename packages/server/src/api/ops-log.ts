@@ -9,8 +9,7 @@ import type { Logger } from 'pino'
 import { serviceTable } from '../catalog/index.js'
 import type { Engine } from '../engine/index.js'
 import { ServerError } from '../errors.js'
-import { dateTimeValue } from './pipe-stats.js'
-import { RowBatchWriter, type RowBatchWriterOptions } from './row-writer.js'
+import { dateTimeValue, RowBatchWriter, type RowBatchWriterOptions } from './row-writer.js'
 
 /**
  * The operations Dunlin records, by Tinybird's `event_type`: `append` is a Data Sources API append (body,

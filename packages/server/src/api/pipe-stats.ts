@@ -51,15 +51,6 @@ export class PipeStatsWriter extends RowBatchWriter<PipeStatsRow> {
   }
 }
 
-/**
- * A `DateTime` value for a JSONEachRow row: whole seconds since the epoch, from milliseconds. ClickHouse reads a
- * number as that instant whatever the server's time zone, where a `YYYY-MM-DD hh:mm:ss` string would be read in
- * the server's zone (shifted by its offset from UTC). Read this way by 18.16 and later.
- */
-export function dateTimeValue(ms: number): number {
-  return Math.floor(ms / 1000)
-}
-
 /** The result rows of a ClickHouse `JSON` body, read from its `"rows": N` line near the end. */
 export function jsonResultRows(body: Uint8Array): number {
   const tail = Buffer.from(body.buffer, body.byteOffset, body.byteLength)

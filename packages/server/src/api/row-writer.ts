@@ -19,8 +19,10 @@ export class RowBatchWriter<Row> {
   private rows: Row[] = []
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
-  private readonly engine: Engine
-  private readonly table: string
+  /** The engine rows are written to; subclasses may read the table through it. */
+  protected readonly engine: Engine
+  /** Qualified table, `database.table`. */
+  protected readonly table: string
   private readonly log: Logger
   private readonly opts: RowBatchWriterOptions
 
@@ -65,4 +67,13 @@ export class RowBatchWriter<Row> {
     })
     return this.flushing
   }
+}
+
+/**
+ * A `DateTime` value for a JSONEachRow row: whole seconds since the epoch, from milliseconds. ClickHouse reads a
+ * number as that instant whatever the server's time zone, where a `YYYY-MM-DD hh:mm:ss` string would be read in
+ * the server's zone (shifted by its offset from UTC). Read this way by 18.16 and later.
+ */
+export function dateTimeValue(ms: number): number {
+  return Math.floor(ms / 1000)
 }
